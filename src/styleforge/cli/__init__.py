@@ -1,0 +1,51 @@
+"""The `styleforge` command: a thin layer of sub-commands over the library API."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from ..errors import StyleforgeError
+from . import data_cmd, demo, sample, train_cmd
+
+COMMANDS = (demo, train_cmd, sample, data_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors print one line and exit with status 2."""
+
+    def error(self, message: str):
+        sys.stderr.write(f"styleforge: error: {message} (see `{self.prog} --help`)\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="styleforge", description="Learn an image style with GANs and apply it to photos.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return int(args.run(args) or 0)
+    except StyleforgeError as exc:
+        sys.stderr.write(f"styleforge: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("styleforge: interrupted\n")
+        return 130
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

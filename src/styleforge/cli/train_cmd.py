@@ -1,0 +1,77 @@
+"""`styleforge train RECIPE`: resolve a preset + overrides into one config and train it."""
+from __future__ import annotations
+
+import argparse
+
+from ..config import list_presets, load_config
+from ..errors import ConfigError
+from ..recipes import RECIPES
+
+DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist"}
+
+EXAMPLES = """examples:
+  styleforge train dcgan --preset mnist --set train.steps=2000
+  styleforge train dcgan --preset cifar10 --data ~/data/cifar10/train
+  styleforge train gan --preset mnist --dry-run
+  styleforge train --resume runs/00003-dcgan-mnist --set train.steps=5000
+"""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a recipe (dcgan, gan, ...)", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recipe", nargs="?", help="training recipe: " + ", ".join(RECIPES.names()))
+    p.add_argument("--preset", help="preset name under configs/<recipe>/ or a YAML path (default: the recipe's default)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config value, e.g. train.steps=500 (repeatable)")
+    p.add_argument("--data", help="local path of the training data (a named source's files or an image folder)")
+    p.add_argument("--steps", type=int, help="shortcut for --set train.steps=N")
+    p.add_argument("--out", help="output folder for run folders (default: runs)")
+    p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its last checkpoint")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    p.set_defaults(run=run)
+
+
+def resolve(args) -> object:
+    overrides = list(args.overrides)
+    if args.data:
+        overrides.append(f"data.path={args.data}")
+    if args.steps is not None:
+        overrides.append(f"train.steps={args.steps}")
+    if args.out:
+        overrides.append(f"run.output_dir={args.out}")
+    RECIPES.get(args.recipe)
+    preset = args.preset or DEFAULT_PRESETS.get(args.recipe)
+    if preset is None and list_presets(args.recipe):
+        preset = list_presets(args.recipe)[0]
+    return load_config(preset, overrides, recipe=args.recipe)
+
+
+def run(args) -> int:
+    from ..training import train  # heavy imports only when training
+
+    if args.resume:
+        extra = [o for o in args.overrides if not o.startswith("train.steps=")]
+        if extra or args.data or args.preset:
+            raise ConfigError("with --resume only the step count may change (--steps N or --set train.steps=N)")
+        config = None
+        if args.steps is not None or args.overrides:
+            from ..training.checkpoint import load_checkpoint
+            from ..config import from_dict, apply_override
+            import json
+
+            tree = json.loads(load_checkpoint(args.resume)["config"])
+            for o in args.overrides + ([f"train.steps={args.steps}"] if args.steps is not None else []):
+                apply_override(tree, o)
+            config = from_dict(tree)
+        run_dir = train(config, resume=args.resume)
+    else:
+        if not args.recipe:
+            raise ConfigError("name a recipe (" + ", ".join(RECIPES.names()) + ") or give --resume RUN")
+        config = resolve(args)
+        if args.dry_run:
+            print(config.to_json())
+            return 0
+        run_dir = train(config)
+    print(f"run folder: {run_dir}\nexported model: {run_dir / 'export'}")
+    return 0

@@ -1,0 +1,236 @@
+"""One typed configuration tree: presets (YAML) + `key=value` overrides, validated once.
+
+Every run saves the resolved tree as `config.json`, and every checkpoint embeds it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+def _opt(default, *, min=None, max=None, choices=None, help=""):
+    """A dataclass field with validation metadata (`min`, `max`, `choices`)."""
+    meta = {"min": min, "max": max, "choices": choices, "help": help}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class DataConfig:
+    source: str = _opt("mnist", help="named data source (see `styleforge data list`) or an image folder")
+    path: str = _opt("", help="local path for a named source; overrides its environment variable")
+    content: str = _opt("", help="photos to translate (style recipes): named source or folder")
+    content_path: str = _opt("", help="local path for a named content source")
+    image_size: int = _opt(28, min=8, max=4096, help="square training size in pixels")
+    load_size: int = _opt(0, min=0, max=8192, help="resize the shorter side to this before cropping (0: image_size)")
+    crop: str = _opt("center", choices=("center", "random"))
+    flip: bool = _opt(False, help="random horizontal flips")
+    rotate_degrees: float = _opt(0.0, min=0.0, max=180.0, help="random rotation in [-d, d] degrees")
+    scale_min: float = _opt(1.0, min=0.1, max=10.0, help="random zoom range, lower end")
+    scale_max: float = _opt(1.0, min=0.1, max=10.0, help="random zoom range, upper end")
+    limit: int = _opt(0, min=0, help="use at most this many images per source (0: all)")
+    holdout_fraction: float = _opt(0.0, min=0.0, max=0.9, help="seeded fraction of each folder kept out of training")
+    max_pixels: int = _opt(100_000_000, min=1, help="refuse images with more pixels (decompression bombs)")
+    background: str = _opt("white", help="colour that transparent pixels are composited onto")
+    diff_augment: str = _opt("", help="DiffAugment policy for discriminator inputs, e.g. color,translation,cutout")
+
+
+@dataclass
+class ModelConfig:
+    generator: str = _opt("dcgan", help="registered generator name")
+    generator_args: dict = _opt({}, help="keyword arguments of the generator")
+    discriminator: str = _opt("dcgan", help="registered discriminator name")
+    discriminator_args: dict = _opt({}, help="keyword arguments of the discriminator")
+    latent_dim: int = _opt(100, min=1, max=4096, help="noise size for noise-to-image recipes")
+
+
+@dataclass
+class LossConfig:
+    adversarial: str = _opt("bce", help="adversarial loss: bce, lsgan or hinge")
+    cycle_weight: float = _opt(10.0, min=0.0)
+    identity_weight: float = _opt(0.5, min=0.0)
+    nce_weight: float = _opt(1.0, min=0.0)
+    nce_identity: bool = _opt(True, help="CUT's identity NCE term on target-domain images")
+    nce_temperature: float = _opt(0.07, min=1e-4, max=10.0)
+    nce_patches: int = _opt(256, min=1, max=4096)
+    pool_size: int = _opt(50, min=0, max=10000, help="past fakes kept for the discriminator (0: off)")
+
+
+@dataclass
+class TrainConfig:
+    steps: int = _opt(1000, min=1)
+    batch_size: int = _opt(64, min=1, max=4096)
+    lr_generator: float = _opt(2e-4, min=0.0, max=1.0)
+    lr_discriminator: float = _opt(2e-4, min=0.0, max=1.0)
+    beta1: float = _opt(0.5, min=0.0, max=1.0)
+    beta2: float = _opt(0.999, min=0.0, max=1.0)
+    lr_decay_start: float = _opt(1.0, min=0.0, max=1.0, help="fraction of steps after which lr falls linearly to 0")
+    ema_decay: float = _opt(0.0, min=0.0, max=1.0, help="EMA of the generator weights (0: off)")
+    seed: int = _opt(0, min=0)
+    device: str = _opt("cpu", choices=("auto", "cpu", "cuda"))
+    threads: int = _opt(0, min=0, max=1024, help="torch CPU threads (0: torch's default)")
+    log_every: int = _opt(50, min=1)
+    sample_every: int = _opt(500, min=1)
+    sample_count: int = _opt(64, min=1, max=1024)
+    checkpoint_every: int = _opt(500, min=1)
+    tensorboard: bool = _opt(True)
+    progress: bool = _opt(True, help="show a progress bar")
+
+
+@dataclass
+class RunConfig:
+    output_dir: str = _opt("runs", help="folder that receives numbered run folders")
+    name: str = _opt("", help="suffix of the run folder name (default: recipe-source)")
+
+
+@dataclass
+class Config:
+    recipe: str = _opt("dcgan", help="registered training recipe")
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+# --------------------------------------------------------------------------- building and validating
+
+
+def from_dict(data: dict[str, Any], cls=Config, prefix: str = ""):
+    """Build a dataclass tree from nested dicts, rejecting unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"'{prefix.rstrip('.') or 'config'}' must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"unknown config key '{prefix}{key}'; valid keys: {', '.join(known)}")
+    values = {}
+    for name, f in known.items():
+        if name not in data:
+            continue
+        key, hint = prefix + name, hints[name]
+        if dataclasses.is_dataclass(hint):
+            values[name] = from_dict(data[name], hint, key + ".")
+        else:
+            values[name] = _check_value(key, data[name], hint, f.metadata)
+    return cls(**values)
+
+
+def _check_value(key: str, value: Any, hint: Any, meta: typing.Mapping[str, Any]) -> Any:
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if hint is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"config key '{key}' must be {hint.__name__}, got {value!r}")
+    if meta.get("min") is not None and value < meta["min"]:
+        raise ConfigError(f"config key '{key}' must be >= {meta['min']}, got {value!r}")
+    if meta.get("max") is not None and value > meta["max"]:
+        raise ConfigError(f"config key '{key}' must be <= {meta['max']}, got {value!r}")
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ConfigError(f"config key '{key}' must be one of {', '.join(meta['choices'])}, got {value!r}")
+    return value
+
+
+def validate(config: Config) -> Config:
+    """Cross-field checks that a single field cannot express."""
+    d = config.data
+    if d.scale_min > d.scale_max:
+        raise ConfigError(f"config key 'data.scale_min' ({d.scale_min}) must be <= 'data.scale_max' ({d.scale_max})")
+    if d.load_size and d.load_size < d.image_size:
+        raise ConfigError(f"config key 'data.load_size' ({d.load_size}) must be >= 'data.image_size' ({d.image_size})")
+    return config
+
+
+def apply_override(tree: dict[str, Any], override: str) -> None:
+    """Apply one `section.key=value` override (value parsed as YAML) to a nested dict in place."""
+    if "=" not in override:
+        raise ConfigError(f"override '{override}' must look like key=value, e.g. train.steps=100")
+    dotted, raw = override.split("=", 1)
+    parts = dotted.strip().split(".")
+    node = tree
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if not isinstance(child, dict):
+            raise ConfigError(f"unknown config key '{'.'.join(parts[: i + 1])}' in override '{override}'")
+        node = child
+    leaf = parts[-1]
+    if leaf not in node:
+        raise ConfigError(f"unknown config key '{dotted}' in override '{override}'")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(node[leaf], str) and not isinstance(value, str):
+        value = raw  # a folder named 123 stays a string
+    node[leaf] = value
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any], prefix: str = "") -> None:
+    for key, value in update.items():
+        if key not in base:
+            raise ConfigError(f"unknown config key '{prefix}{key}'")
+        if isinstance(base[key], dict) and isinstance(value, dict) and not key.endswith("_args"):
+            _merge(base[key], value, f"{prefix}{key}.")
+        else:
+            base[key] = value
+
+
+def preset_path(recipe: str, preset: str) -> Path:
+    """A preset is a YAML path, or a name under the package's `configs/<recipe>/`."""
+    as_path = Path(preset)
+    if as_path.suffix in (".yaml", ".yml") or as_path.exists():
+        if not as_path.is_file():
+            raise ConfigError(f"preset file not found: {preset}")
+        return as_path
+    candidate = Path(str(resources.files("styleforge") / "configs" / recipe / f"{preset}.yaml"))
+    if not candidate.is_file():
+        raise ConfigError(f"unknown preset '{preset}' for recipe '{recipe}'; valid presets: {', '.join(list_presets(recipe)) or '(none)'}")
+    return candidate
+
+
+def list_presets(recipe: str) -> list[str]:
+    folder = Path(str(resources.files("styleforge") / "configs" / recipe))
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_config(preset: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
+                recipe: str | None = None, base: dict[str, Any] | None = None) -> Config:
+    """Resolve defaults <- base dict <- preset YAML <- overrides into one validated Config."""
+    tree = Config().to_dict()
+    if base:
+        _merge(tree, base)
+    if recipe:
+        tree["recipe"] = recipe
+    if preset is not None:
+        path = preset_path(tree["recipe"], str(preset))
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: a preset must be a mapping of sections")
+        if recipe and loaded.get("recipe", recipe) != recipe:
+            raise ConfigError(f"{path}: preset is for recipe '{loaded['recipe']}', not '{recipe}'")
+        _merge(tree, loaded)
+    for override in overrides:
+        apply_override(tree, override)
+    return validate(from_dict(tree))

@@ -1,0 +1,148 @@
+"""In-memory image sets: decoded once (the decode cache), cropped and augmented per batch.
+
+An ImageSet holds uint8 images (HWC) and, optionally, integer labels. Bad files in a folder are
+skipped and recorded in a DataReport rather than stopping the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..errors import ImageReadError, StyleforgeError
+from ..files import atomic_write_text
+from ..imageio import DEFAULT_MAX_PIXELS, is_image_name, open_image
+
+
+@dataclass
+class DataReport:
+    """What a source yielded: files kept, files skipped and why."""
+
+    source: str
+    kept: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = f"data '{self.source}': {self.kept} images kept, {len(self.skipped)} skipped"
+        if self.skipped:
+            first = self.skipped[0]
+            line += f" (e.g. {first[0]}: {first[1]})"
+        return line
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "kept": self.kept,
+                "skipped": [{"file": f, "reason": r} for f, r in self.skipped]}
+
+
+def write_reports(reports: list[DataReport], path: str | os.PathLike) -> None:
+    atomic_write_text(path, json.dumps([r.to_dict() for r in reports], indent=2))
+
+
+@dataclass
+class ImageSet:
+    """Decoded images: either one uint8 array NHWC (same size) or a list of HWC arrays."""
+
+    images: np.ndarray | list[np.ndarray]
+    channels: int
+    report: DataReport
+    labels: np.ndarray | None = None
+    files: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def subset(self, indices) -> "ImageSet":
+        indices = list(indices)
+        images = self.images[indices] if isinstance(self.images, np.ndarray) else [self.images[i] for i in indices]
+        labels = None if self.labels is None else self.labels[indices]
+        files = None if self.files is None else [self.files[i] for i in indices]
+        return ImageSet(images, self.channels, self.report, labels, files)
+
+
+def list_image_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Image files below `folder` (recursive, case-insensitive extensions, symlink loops safe), sorted.
+
+    Returns (files, problems) where problems are (path, reason) for entries that cannot be listed.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise StyleforgeError(f"{folder}: not a folder")
+    files, problems, seen = [], [], set()
+
+    def on_error(exc: OSError) -> None:
+        problems.append((str(exc.filename), f"cannot list: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+        try:
+            key = os.stat(dirpath).st_ino, os.stat(dirpath).st_dev
+        except OSError:
+            continue
+        if key in seen:  # a symlink loop or a second link to a visited folder
+            dirnames[:] = []
+            continue
+        seen.add(key)
+        dirnames.sort()
+        files.extend(Path(dirpath) / name for name in filenames if is_image_name(name))
+    return sorted(files), problems
+
+
+def split_holdout(files: list[Path], fraction: float, root: Path, holdout: bool = False) -> list[Path]:
+    """A seeded, stable split: a file is held out when the SHA-1 of its path relative to `root`
+    falls below `fraction`. Adding files never moves existing ones between the two sides."""
+    if fraction <= 0:
+        return [] if holdout else list(files)
+    out = []
+    for f in files:
+        rel = str(Path(f).relative_to(root)).encode("utf-8", "surrogateescape")
+        u = int.from_bytes(hashlib.sha1(rel).digest()[:8], "big") / 2**64
+        if (u < fraction) == holdout:
+            out.append(f)
+    return out
+
+
+def _decode(path: Path, load_size: int, max_pixels: int, background: str, grey: bool):
+    try:
+        im = open_image(path, max_pixels=max_pixels, background=background)
+    except ImageReadError as exc:
+        return None, exc.reason
+    if load_size and min(im.size) != load_size:
+        scale = load_size / min(im.size)
+        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        im = im.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+    arr = np.asarray(im.convert("L"))[:, :, None] if grey else np.asarray(im)
+    return arr, None
+
+
+def load_folder(folder: str | os.PathLike, *, load_size: int = 0, limit: int = 0, holdout_fraction: float = 0.0,
+                holdout: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS, background: str = "white",
+                grey: bool = False, name: str | None = None, workers: int = 2) -> ImageSet:
+    """Decode every image below `folder` once (shorter side resized to `load_size` if > 0).
+
+    Unreadable files are skipped and recorded; a folder with no readable image is an error.
+    """
+    root = Path(folder)
+    files, problems = list_image_files(root)
+    files = split_holdout(files, holdout_fraction, root, holdout=holdout)
+    if limit:
+        files = files[:limit]
+    report = DataReport(name or str(folder), skipped=list(problems))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda f: _decode(f, load_size, max_pixels, background, grey), files))
+    images, kept = [], []
+    for f, (arr, reason) in zip(files, results):
+        if arr is None:
+            report.skipped.append((str(f), reason))
+        else:
+            images.append(arr)
+            kept.append(str(f))
+    report.kept = len(images)
+    if not images:
+        detail = f"; first problem: {report.skipped[0][0]}: {report.skipped[0][1]}" if report.skipped else ""
+        raise StyleforgeError(f"{folder}: no readable images found{detail}")
+    return ImageSet(images, 1 if grey else 3, report, files=kept)

@@ -1,0 +1,155 @@
+"""The one place where files, PIL images and uint8 arrays become float tensors, and back.
+
+Library convention: float tensors, NCHW (or CHW), values in [-1, 1], RGB (or 1-channel grey for
+data sets such as MNIST). Everything outside this module speaks that convention.
+"""
+from __future__ import annotations
+
+import math
+import os
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageColor, ImageOps, UnidentifiedImageError
+
+from .errors import ImageReadError
+from .files import atomic_path
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+DEFAULT_MAX_PIXELS = 100_000_000
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def is_image_name(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(IMAGE_EXTENSIONS)
+
+
+def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
+               background: str = "white") -> Image.Image:
+    """Read a file as an upright RGB PIL image.
+
+    Applies EXIF orientation; converts L, LA, P, RGBA, CMYK, I;16, I and F deliberately (alpha is
+    composited onto `background`); takes the first frame of animations. Raises ImageReadError naming
+    the file for missing, empty, truncated, corrupt, non-image or over-large (> max_pixels) files.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise ImageReadError(path, "is a folder, not an image file")
+        if path.stat().st_size == 0:
+            raise ImageReadError(path, "empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > max_pixels:
+                    raise ImageReadError(path, f"{im.width}x{im.height} pixels exceeds the limit of {max_pixels:,} "
+                                               "(possible decompression bomb; raise data.max_pixels if intended)")
+                im.seek(0)
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                return _to_rgb(im, background)
+    except ImageReadError:
+        raise
+    except FileNotFoundError:
+        raise ImageReadError(path, "file not found") from None
+    except PermissionError:
+        raise ImageReadError(path, "permission denied") from None
+    except UnidentifiedImageError:
+        raise ImageReadError(path, "not an image Pillow can read (unknown or unsupported format)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageReadError(path, f"refused as a decompression bomb ({exc})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, MemoryError) as exc:
+        reason = str(exc) or exc.__class__.__name__
+        if "truncated" in reason:
+            reason = "truncated file (" + reason + ")"
+        raise ImageReadError(path, f"corrupt or unreadable image: {reason}") from None
+
+
+def _to_rgb(im: Image.Image, background: str) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(im)
+        if arr.dtype.kind == "f":
+            scale = 1.0 if np.nanmax(arr) <= 1.0 else 255.0
+            arr8 = np.clip(np.nan_to_num(arr) / scale * 255.0, 0, 255)
+        else:
+            arr8 = np.clip(arr.astype(np.float64), 0, 65535) / 257.0
+        im = Image.fromarray(arr8.round().astype(np.uint8), mode="L")
+    if im.mode == "P":
+        im = im.convert("RGBA") if "transparency" in im.info else im.convert("RGB")
+    if im.mode in _ALPHA_MODES:
+        rgba = im.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, ImageColor.getrgb(background) + (255,))
+        return Image.alpha_composite(canvas, rgba).convert("RGB")
+    return im.convert("RGB") if im.mode != "RGB" else im.copy()
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
+               background: str = "white", grey: bool = False) -> np.ndarray:
+    """Read a file as a uint8 array, HWC (HW1 if grey)."""
+    im = open_image(path, max_pixels=max_pixels, background=background)
+    if grey:
+        return np.asarray(im.convert("L"))[:, :, None]
+    return np.asarray(im)
+
+
+# --------------------------------------------------------------------------- arrays <-> tensors
+
+
+def to_tensor(array: np.ndarray) -> torch.Tensor:
+    """uint8 HWC (or NHWC) -> float CHW (or NCHW) in [-1, 1]."""
+    t = torch.from_numpy(np.require(array, requirements=["C", "W"]))
+    t = t.permute(2, 0, 1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
+    return t.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(tensor: torch.Tensor) -> np.ndarray:
+    """float CHW (or NCHW) in [-1, 1] -> uint8 HWC (or NHWC)."""
+    t = tensor.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+    t = t.permute(1, 2, 0) if t.ndim == 3 else t.permute(0, 2, 3, 1)
+    return t.numpy()
+
+
+def to_pil(tensor: torch.Tensor) -> Image.Image:
+    """float CHW in [-1, 1] (1 or 3 channels) -> PIL image."""
+    arr = to_uint8(tensor)
+    return Image.fromarray(arr[:, :, 0], mode="L") if arr.shape[2] == 1 else Image.fromarray(arr, mode="RGB")
+
+
+def load_tensor(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
+    """Read a file as float CHW in [-1, 1], RGB."""
+    return to_tensor(read_image(path, max_pixels=max_pixels))
+
+
+def save_image(tensor: torch.Tensor, path: str | os.PathLike, quality: int = 95) -> Path:
+    """Write float CHW in [-1, 1] atomically; the format follows the suffix (PNG, JPEG, TIFF, WebP)."""
+    path = Path(path)
+    im = to_pil(tensor)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise ImageReadError(path, f"unsupported output format '{path.suffix}'; use .png, .jpg, .tif or .webp")
+    with atomic_path(path) as tmp:
+        kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+        im.save(tmp, format=fmt, **kwargs)
+    return path
+
+
+def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2,
+              pad_value: float = 1.0) -> torch.Tensor:
+    """Tile a batch NCHW into one image CH'W' (rows of `columns`, default near-square)."""
+    n, c, h, w = images.shape
+    columns = columns or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / columns)
+    grid = images.new_full((c, rows * (h + padding) + padding, columns * (w + padding) + padding), pad_value)
+    for i in range(n):
+        r, col = divmod(i, columns)
+        y, x = padding + r * (h + padding), padding + col * (w + padding)
+        grid[:, y:y + h, x:x + w] = images[i]
+    return grid
+
+
+def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int | None = None) -> Path:
+    """Save a batch NCHW in [-1, 1] as one grid image."""
+    return save_image(make_grid(images.detach().cpu().float(), columns), path)

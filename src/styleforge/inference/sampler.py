@@ -1,0 +1,43 @@
+"""Sampling from an exported noise-to-image generator (DCGAN, GAN)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ..errors import ModelFileError
+from ..models import load_pretrained
+
+
+def resolve_model_dir(path: str | os.PathLike) -> Path:
+    """Accept an export folder, or a run folder holding export/."""
+    path = Path(path)
+    if (path / "export" / "config.json").is_file():
+        return path / "export"
+    if not path.exists():
+        raise ModelFileError(f"{path}: model not found (give a run folder or its export/ folder)")
+    return path
+
+
+class NoiseSampler:
+    """Draws images (N, C, H, W) in [-1, 1] from an exported noise-to-image generator."""
+
+    def __init__(self, generator: torch.nn.Module, latent_dim: int, device: str | torch.device = "cpu"):
+        self.generator, self.latent_dim, self.device = generator, latent_dim, torch.device(device)
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu") -> "NoiseSampler":
+        module, config = load_pretrained(resolve_model_dir(path), device=device)
+        meta = config.get("metadata", {})
+        if meta.get("task") != "noise":
+            raise ModelFileError(f"{path}: this model maps {meta.get('task', 'unknown inputs')} to images, not noise; "
+                                 "use `styleforge stylize` for image models")
+        return cls(module, int(meta["latent_dim"]), device)
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, batch_size: int = 256) -> torch.Tensor:
+        g = torch.Generator().manual_seed(seed)
+        z = torch.randn(n, self.latent_dim, generator=g)
+        out = [self.generator(chunk.to(self.device)).cpu() for chunk in z.split(batch_size)]
+        return torch.cat(out)

@@ -1,0 +1,1 @@
+from . import dcgan, mlp  # noqa: F401  (registers the discriminators)

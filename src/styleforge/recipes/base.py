@@ -1,0 +1,58 @@
+"""The recipe contract the trainer relies on.
+
+A recipe owns its networks (an nn.ModuleDict, paper-aligned keys such as G, D, G_ab, D_b), its losses
+and its update order (manual optimisation). It never touches devices or files: the trainer moves
+the networks, feeds batches already on the right device, and owns optimisers, EMA and checkpoints.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from ..config import Config
+from ..registry import Registry
+
+RECIPES = Registry("recipe")
+
+
+class Recipe:
+    #: data domains the recipe trains on, each a key of the batch dict: "real" for noise-to-image GANs,
+    #: "style" and "content" for style learning
+    domains: ClassVar[tuple[str, ...]] = ("real",)
+    #: networks that get an EMA copy when train.ema_decay > 0
+    ema_networks: ClassVar[tuple[str, ...]] = ("G",)
+    #: the network written to export/ (its EMA copy where there is one)
+    export_network: ClassVar[str] = "G"
+    #: what the exported generator maps from: "noise" or "image"
+    task: ClassVar[str] = "noise"
+
+    def __init__(self, config: Config, channels: int):
+        self.config, self.channels = config, channels
+        self.networks = nn.ModuleDict()
+
+    def optimizer_groups(self) -> dict[str, tuple[list[nn.Parameter], float]]:
+        """{optimiser name: (parameters, learning rate)}; the trainer builds one Adam per entry."""
+        raise NotImplementedError
+
+    def training_step(self, batch: dict[str, torch.Tensor], optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, float]:
+        """One adversarial update. batch[domain]: float (N, C, H, W) in [-1, 1]. Returns detached losses."""
+        raise NotImplementedError
+
+    def sample_inputs(self, batch: dict[str, torch.Tensor], n: int, generator: torch.Generator) -> torch.Tensor:
+        """Fixed inputs for sample grids (noise, or content images taken from `batch`)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def render_samples(self, inputs: torch.Tensor, networks: dict[str, nn.Module]) -> torch.Tensor:
+        """Images (N, C, H, W) in [-1, 1] for a sample grid, from the given (possibly EMA) networks."""
+        raise NotImplementedError
+
+    def export_metadata(self) -> dict[str, Any]:
+        d = self.config.data
+        return {"recipe": self.config.recipe, "task": self.task, "image_size": d.image_size, "channels": self.channels}
+
+
+def build_recipe(config: Config, channels: int) -> Recipe:
+    return RECIPES.get(config.recipe)(config, channels)

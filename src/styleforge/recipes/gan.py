@@ -1,0 +1,65 @@
+"""Noise-to-image GANs: Goodfellow et al. 2014 (`gan`, MLP networks) and DCGAN (`dcgan`).
+
+One implementation; the two names differ only in their default networks (see configs/).
+Update order per step: one discriminator step on real + detached fake, then one generator step.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..losses import get_adversarial_loss
+from ..models import DISCRIMINATORS, GENERATORS
+from .base import RECIPES, Recipe
+
+
+@RECIPES.register("gan")
+@RECIPES.register("dcgan")
+class NoiseGANRecipe(Recipe):
+    domains = ("real",)
+
+    def __init__(self, config, channels: int):
+        super().__init__(config, channels)
+        m, size = config.model, config.data.image_size
+        self.latent_dim = m.latent_dim
+        self.networks["G"] = GENERATORS.create(m.generator, image_size=size, channels=channels,
+                                               latent_dim=m.latent_dim, **m.generator_args)
+        self.networks["D"] = DISCRIMINATORS.create(m.discriminator, image_size=size, channels=channels,
+                                                   **m.discriminator_args)
+        self.adversarial = get_adversarial_loss(config.loss.adversarial)
+
+    def optimizer_groups(self):
+        t = self.config.train
+        return {"G": (list(self.networks["G"].parameters()), t.lr_generator),
+                "D": (list(self.networks["D"].parameters()), t.lr_discriminator)}
+
+    def training_step(self, batch, optimizers):
+        G, D = self.networks["G"], self.networks["D"]
+        real = batch["real"]
+        z = torch.randn(real.shape[0], self.latent_dim, device=real.device)
+        fake = G(z)
+
+        optimizers["D"].zero_grad(set_to_none=True)
+        d_real, d_fake = D(real), D(fake.detach())
+        loss_d = self.adversarial.discriminator_loss(d_real, d_fake)
+        loss_d.backward()
+        optimizers["D"].step()
+
+        optimizers["G"].zero_grad(set_to_none=True)
+        loss_g = self.adversarial.generator_loss(D(fake))
+        loss_g.backward()
+        optimizers["G"].step()
+        return {"loss_D": loss_d.item(), "loss_G": loss_g.item(),
+                "D_real": d_real.mean().item(), "D_fake": d_fake.mean().item()}
+
+    def sample_inputs(self, batch, n, generator):
+        return torch.randn(n, self.latent_dim, generator=generator)
+
+    @torch.no_grad()
+    def render_samples(self, inputs, networks: dict[str, nn.Module]):
+        return networks["G"](inputs)
+
+    def export_metadata(self) -> dict[str, Any]:
+        return {**super().export_metadata(), "latent_dim": self.latent_dim}

@@ -1,0 +1,241 @@
+"""The trainer: devices, data feeding, optimisers, schedule, EMA, checkpoints, logging, export.
+
+It knows recipes only through the `Recipe` contract and never names a particular GAN.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ..config import Config, from_dict
+from ..data import BatchSampler, ImageSet, Preprocess, open_source
+from ..data.datasets import write_reports
+from ..errors import ConfigError, StyleforgeError
+from ..files import atomic_write_text
+from ..imageio import make_grid, save_image, to_uint8
+from ..models import save_pretrained
+from ..recipes import Recipe, build_recipe
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .ema import EMA
+from .plots import plot_curves
+from .run_dir import new_run_dir
+from .run_log import RunLogger, read_log
+
+StepCallback = Callable[["Trainer", int, dict], None]  # (trainer, step, losses)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("config key 'train.device' is 'cuda' but no CUDA device is available")
+    return torch.device(name)
+
+
+def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet]:
+    """Load the image sets a recipe trains on: 'real'/'style' from data.source, 'content' from data.content."""
+    d = config.data
+    common = dict(load_size=d.load_size or d.image_size, limit=d.limit, holdout_fraction=d.holdout_fraction,
+                  max_pixels=d.max_pixels, background=d.background)
+    sets = {}
+    for domain in domains:
+        if domain == "content":
+            if not d.content:
+                raise ConfigError("config key 'data.content' is empty; this recipe needs a folder of content photos")
+            sets[domain] = open_source(d.content, d.content_path, **common)
+        else:
+            sets[domain] = open_source(d.source, d.path, **common)
+    return sets
+
+
+@dataclass
+class _Feed:
+    """One domain's images, batch order and augmentation."""
+
+    images: ImageSet
+    sampler: BatchSampler
+    preprocess: Preprocess
+    seed: int
+
+    def batch(self, step: int) -> torch.Tensor:
+        idx = self.sampler.indices(step)
+        pick = self.images.images[idx] if not isinstance(self.images.images, list) else [self.images.images[i] for i in idx]
+        generator = torch.Generator().manual_seed(self.seed * 7_919 + step)
+        return self.preprocess(pick, generator)
+
+
+@dataclass
+class Trainer:
+    config: Config
+    run_dir: Path
+    callbacks: list[StepCallback] = field(default_factory=list)
+
+    def __post_init__(self):
+        cfg = self.config
+        t = cfg.train
+        if t.threads:
+            torch.set_num_threads(t.threads)
+        self.device = resolve_device(t.device)
+        sets = load_domains(cfg, self._recipe_class().domains)
+        write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
+        for s in sets.values():
+            print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))
+        channels = next(iter(sets.values())).channels
+        torch.manual_seed(t.seed)
+        self.recipe: Recipe = build_recipe(cfg, channels)
+        self.recipe.networks.to(self.device)
+        self.optimizers = {name: torch.optim.Adam(params, lr=lr, betas=(t.beta1, t.beta2))
+                           for name, (params, lr) in self.recipe.optimizer_groups().items()}
+        self.base_lrs = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
+        self.ema = {name: EMA(self.recipe.networks[name], t.ema_decay)
+                    for name in self.recipe.ema_networks if t.ema_decay > 0}
+        pre = Preprocess(cfg.data.image_size, cfg.data.load_size, cfg.data.crop, cfg.data.flip,
+                         cfg.data.rotate_degrees, cfg.data.scale_min, cfg.data.scale_max)
+        self.feeds = {name: _Feed(s, BatchSampler(len(s), t.batch_size, seed=t.seed + i), pre, t.seed + i)
+                      for i, (name, s) in enumerate(sets.items())}
+        self.step = 0
+        first = {name: feed.batch(0) for name, feed in self.feeds.items()}
+        self.sample_inputs = self.recipe.sample_inputs(first, t.sample_count, torch.Generator().manual_seed(t.seed))
+
+    def _recipe_class(self):
+        from ..recipes import RECIPES
+        return RECIPES.get(self.config.recipe)
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict:
+        return {"version": 1, "step": self.step, "config": self.config.to_json(),
+                "networks": {k: v.state_dict() for k, v in self.recipe.networks.items()},
+                "ema": {k: e.module.state_dict() for k, e in self.ema.items()},
+                "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+                "rng": rng_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for name, net in self.recipe.networks.items():
+            net.load_state_dict(state["networks"][name])
+        for name, ema in self.ema.items():
+            ema.module.load_state_dict(state["ema"][name])
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        set_rng_state(state["rng"])
+        self.step = int(state["step"])
+
+    def save(self) -> None:
+        save_checkpoint(self.state_dict(), self.run_dir / CHECKPOINT_NAME)
+        self.export()
+
+    def export_module(self) -> torch.nn.Module:
+        """The network that export/ receives: the EMA copy of the recipe's export network where there is one."""
+        name = self.recipe.export_network
+        return self.ema[name].module if name in self.ema else self.recipe.networks[name]
+
+    def export(self) -> Path:
+        name = self.recipe.export_network
+        return save_pretrained(self.export_module(), self.run_dir / "export", kind="generator",
+                               metadata={**self.recipe.export_metadata(), "step": self.step,
+                                         "ema": name in self.ema})
+
+    # ------------------------------------------------------------------ loop
+
+    def _set_learning_rates(self) -> None:
+        t = self.config.train
+        start = t.lr_decay_start * t.steps
+        factor = 1.0 if self.step < start else max(0.0, 1.0 - (self.step - start) / max(1.0, t.steps - start))
+        for name, opt in self.optimizers.items():
+            for group in opt.param_groups:
+                group["lr"] = self.base_lrs[name] * factor
+
+    def write_samples(self) -> Path:
+        nets = dict(self.recipe.networks.items())
+        nets.update({k: e.module for k, e in self.ema.items()})
+        was_training = {k: n.training for k, n in nets.items()}
+        for n in nets.values():
+            n.eval()
+        images = self.recipe.render_samples(self.sample_inputs.to(self.device), nets).cpu()
+        for k, n in nets.items():
+            n.train(was_training[k])
+        grid = make_grid(images)
+        path = save_image(grid, self.run_dir / "samples" / f"step-{self.step:07d}.png")
+        self.logger.image("samples", to_uint8(grid), self.step)
+        return path
+
+    def fit(self) -> Path:
+        t = self.config.train
+        self.logger = RunLogger(self.run_dir, t.steps, self.step, t.tensorboard, t.progress)
+        images_per_step = t.batch_size * len(self.feeds)
+        window_start, window_steps = time.perf_counter(), 0
+        try:
+            if self.step == 0:
+                self.write_samples()
+            while self.step < t.steps:
+                batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
+                self._set_learning_rates()
+                losses = self.recipe.training_step(batch, self.optimizers)
+                bad = [k for k, v in losses.items() if not math.isfinite(v)]
+                if bad:
+                    raise StyleforgeError(f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}; "
+                                          f"lower train.lr_* or check the data (last good checkpoint kept)")
+                for name, ema in self.ema.items():
+                    ema.update(self.recipe.networks[name])
+                self.step += 1
+                window_steps += 1
+                if self.step % t.log_every == 0 or self.step == t.steps:
+                    elapsed = time.perf_counter() - window_start
+                    speed = window_steps * images_per_step / max(elapsed, 1e-9)
+                    self.logger.log(self.step, {**losses, "images_per_s": speed,
+                                                "lr_scale": self.optimizers[next(iter(self.optimizers))].param_groups[0]["lr"]
+                                                / max(self.base_lrs[next(iter(self.optimizers))], 1e-30)})
+                    self.logger.progress(self.step, {**losses, "img/s": speed})
+                    window_start, window_steps = time.perf_counter(), 0
+                if self.step % t.sample_every == 0:
+                    self.write_samples()
+                if self.step % t.checkpoint_every == 0:
+                    self.save()
+                for callback in self.callbacks:
+                    callback(self, self.step, losses)
+        except KeyboardInterrupt:
+            self.save()
+            print(f"\ninterrupted at step {self.step}; checkpoint saved: resume with "
+                  f"`styleforge train --resume {self.run_dir}`")
+            raise
+        finally:
+            self.logger.close()
+        self.save()
+        if self.step % t.sample_every:
+            self.write_samples()
+        records = read_log(self.run_dir)
+        if records:
+            plot_curves(records, self.run_dir / "loss_curves.png")
+        return self.run_dir
+
+
+def train(config: Config, resume: str | Path | None = None, callbacks: list[StepCallback] | None = None) -> Path:
+    """Train `config` in a new numbered run folder, or continue the run in `resume`. Returns the run folder.
+
+    On resume, the checkpoint's config is used; `config` may only change train.steps (to extend a run)
+    and logging options.
+    """
+    state = None
+    if resume is not None:
+        state = load_checkpoint(resume)
+        run_dir = Path(resume) if Path(resume).is_dir() else Path(resume).parent
+        saved = from_dict(json.loads(state["config"]))
+        if config is not None:
+            saved.train.steps = config.train.steps
+            saved.train.progress = config.train.progress
+        config = saved
+    else:
+        name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
+        run_dir = new_run_dir(config.run.output_dir, name)
+    atomic_write_text(run_dir / "config.json", config.to_json())
+    trainer = Trainer(config, run_dir, callbacks=list(callbacks or []))
+    if state is not None:
+        trainer.load_state_dict(state)
+        print(f"resuming {run_dir} from step {trainer.step}")
+    return trainer.fit()

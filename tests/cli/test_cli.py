@@ -1,0 +1,67 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from styleforge.cli import main
+
+
+def _run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["train", "nosuchrecipe"], "unknown recipe 'nosuchrecipe'; valid names: dcgan, gan"),
+    (["train", "dcgan", "--set", "train.stepz=1"], "unknown config key 'train.stepz'"),
+    (["train", "dcgan", "--set", "train.steps=-4"], "'train.steps' must be >= 1"),
+    (["train", "dcgan", "--preset", "nope"], "unknown preset 'nope'"),
+    (["train", "dcgan", "--preset", "missing/file.yaml"], "preset file not found"),
+    (["sample", "--model", "/no/such/run"], "model not found"),
+    (["train"], "name a recipe"),
+])
+def test_errors_are_one_line_and_non_zero(args, fragment, capsys):
+    code, out, err = _run(args, capsys)
+    assert code == 2
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unknown_subcommand_exits_non_zero(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_missing_data_path_is_one_line(tmp_path, capsys):
+    code, _, err = _run(["train", "dcgan", "--data", str(tmp_path / "absent.npz"), "--set", "train.progress=false",
+                         "--out", str(tmp_path)], capsys)
+    assert code == 2 and "not found" in err and "absent.npz" in err and err.count("\n") == 1
+
+
+def test_dry_run_prints_resolved_config(capsys):
+    code, out, _ = _run(["train", "dcgan", "--preset", "cifar10", "--steps", "9", "--dry-run"], capsys)
+    config = json.loads(out)
+    assert code == 0 and config["train"]["steps"] == 9 and config["data"]["source"] == "cifar10"
+
+
+def test_train_then_sample_then_resume(tmp_path, capsys):
+    base = ["train", "dcgan", "--preset", "shapes", "--steps", "4", "--out", str(tmp_path),
+            "--set", "train.progress=false", "--set", "train.tensorboard=false", "--set", "train.batch_size=8"]
+    code, out, _ = _run(base, capsys)
+    assert code == 0
+    run = next(tmp_path.iterdir())
+    code, out, _ = _run(["sample", "--model", str(run), "-n", "9", "--out", str(tmp_path / "g.png")], capsys)
+    assert code == 0 and (tmp_path / "g.png").is_file()
+    code, out, _ = _run(["train", "--resume", str(run), "--steps", "6"], capsys)
+    assert code == 0 and "from step 4" in out
+    assert json.loads((run / "log.jsonl").read_text().splitlines()[-1])["step"] == 6
+
+
+def test_console_script_is_installed():
+    exe = os.path.join(os.path.dirname(sys.executable), "styleforge")
+    result = subprocess.run([exe, "train", "nosuch"], capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown recipe" in result.stderr

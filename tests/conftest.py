@@ -1,0 +1,34 @@
+"""Shared fixtures. Real data comes from $STYLEFORGE_DATA (default: ../shared/data beside the repo)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("STYLEFORGE_DATA", str((REPO / ".." / "shared" / "data").resolve()))
+DATA = Path(os.environ["STYLEFORGE_DATA"])
+
+
+def require_data(relative: str) -> Path:
+    path = DATA / relative
+    if not path.exists():
+        pytest.skip(f"shared data absent: {path} (set STYLEFORGE_DATA)")
+    return path
+
+
+@pytest.fixture
+def mnist_path() -> Path:
+    return require_data("mnist/mnist_train.npz")
+
+
+@pytest.fixture
+def cifar_path() -> Path:
+    return require_data("cifar10/train")
+
+
+@pytest.fixture
+def quiet_overrides(tmp_path) -> list[str]:
+    """Overrides that keep test runs small and inside tmp_path."""
+    return [f"run.output_dir={tmp_path / 'runs'}", "train.progress=false", "train.tensorboard=false"]

@@ -1,0 +1,106 @@
+import json
+
+import pytest
+import torch
+from PIL import Image
+
+from styleforge import load_config, train
+from styleforge.errors import ModelFileError
+from styleforge.training.checkpoint import load_checkpoint, save_checkpoint
+from styleforge.training.run_log import read_log
+
+TINY = ["model.generator_args={base_channels: 8}", "model.discriminator_args={base_channels: 8}",
+        "model.latent_dim=8", "train.batch_size=8", "train.log_every=1", "train.sample_every=100",
+        "train.sample_count=4"]
+
+
+def _config(overrides, **extra):
+    return load_config("shapes", TINY + overrides + [f"{k.replace('__', '.')}={v}" for k, v in extra.items()],
+                       recipe="dcgan")
+
+
+class _Kill(RuntimeError):
+    pass
+
+
+def _kill_at(step):
+    def callback(trainer, current, losses):
+        if current == step:
+            raise _Kill(f"killed at {step}")
+    return callback
+
+
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_interrupted_and_resumed_run_matches_uninterrupted(tmp_path, quiet_overrides, ema):
+    common = quiet_overrides + [f"train.ema_decay={ema}", "train.steps=12", "train.checkpoint_every=5"]
+    straight = train(_config(common))
+    with pytest.raises(_Kill):
+        train(_config(common), callbacks=[_kill_at(8)])
+    interrupted = sorted((tmp_path / "runs").iterdir())[-1]
+    assert load_checkpoint(interrupted)["step"] == 5  # the last periodic checkpoint before the kill
+    resumed = train(None, resume=interrupted)
+    a, b = read_log(straight), read_log(resumed)
+    assert [r["step"] for r in b] == list(range(1, 13))
+    assert [(r["loss_D"], r["loss_G"]) for r in a] == [(r["loss_D"], r["loss_G"]) for r in b]
+    sa, sb = load_checkpoint(straight), load_checkpoint(resumed)
+    for name in sa["networks"]:
+        for key, value in sa["networks"][name].items():
+            assert torch.equal(value, sb["networks"][name][key]), (name, key)
+    for name in sa["ema"]:
+        for key, value in sa["ema"][name].items():
+            assert torch.equal(value, sb["ema"][name][key]), (name, key)
+
+
+def test_run_folder_contents(tmp_path, quiet_overrides):
+    run = train(_config(quiet_overrides + ["train.steps=6", "train.checkpoint_every=3", "train.sample_every=3",
+                                           "train.tensorboard=true"]))
+    assert run.name.startswith("00000-dcgan-shapes")
+    for name in ["config.json", "checkpoint.pt", "log.jsonl", "loss_curves.png", "data_report.json",
+                 "export/config.json", "export/model.safetensors", "samples/step-0000003.png"]:
+        assert (run / name).is_file(), name
+    assert list((run / "tensorboard").iterdir())
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["train"]["steps"] == 6
+    assert json.loads(load_checkpoint(run)["config"]) == saved
+    record = read_log(run)[-1]
+    assert record["images_per_s"] > 0 and {"loss_D", "loss_G"} <= set(record)
+
+
+def test_checkpoint_write_is_atomic(tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint({"step": 1, "networks": {}}, path)
+
+    class Unsaveable:
+        def __reduce__(self):
+            raise RuntimeError("disk full (simulated)")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_checkpoint({"step": 2, "networks": {}, "x": Unsaveable()}, path)
+    assert load_checkpoint(path)["step"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
+def test_checkpoint_that_would_run_code_is_refused(tmp_path):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("owned",))
+
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"step": 1, "networks": {}, "payload": Evil()}, path, pickle_module=pickle)
+    with pytest.raises(ModelFileError, match="refused"):
+        load_checkpoint(path)
+
+
+def test_bad_files_in_training_folder_are_skipped(tmp_path, quiet_overrides):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(6):
+        Image.new("RGB", (40, 40), (i * 30, 100, 200)).save(folder / f"{i}.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
+    config = _config(quiet_overrides + ["train.steps=2", f"data.source={folder}", "train.batch_size=4"])
+    run = train(config)
+    report = json.loads((run / "data_report.json").read_text())
+    assert report[0]["kept"] == 6
+    assert [s["file"].endswith("broken.jpg") for s in report[0]["skipped"]] == [True]
