@@ -6,12 +6,16 @@ from styleforge.models import DISCRIMINATORS, GENERATORS, load_pretrained, save_
 
 NOISE_GENERATORS = {"dcgan": dict(image_size=32, channels=3, latent_dim=16, base_channels=8),
                     "mlp": dict(image_size=28, channels=1, latent_dim=16, hidden=[32, 64])}
+IMAGE_GENERATORS = {"resnet": dict(channels=3, base_channels=8, blocks=2),
+                    "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize")}
 DISCRIMINATOR_CASES = {"dcgan": dict(image_size=32, channels=3, base_channels=8),
-                       "mlp": dict(image_size=28, channels=1, hidden=[32])}
+                       "mlp": dict(image_size=28, channels=1, hidden=[32]),
+                       "patchgan": dict(channels=3, base_channels=8, layers=2),
+                       "multiscale": dict(channels=3, base_channels=8, layers=2, scales=2, spectral_norm=True)}
 
 
 def test_every_network_has_a_contract_case():
-    assert set(GENERATORS.names()) <= set(NOISE_GENERATORS)
+    assert set(GENERATORS.names()) <= set(NOISE_GENERATORS) | {k.split("-")[0] for k in IMAGE_GENERATORS}
     assert set(DISCRIMINATORS.names()) <= set(DISCRIMINATOR_CASES)
 
 
@@ -36,7 +40,8 @@ def test_generator_contract(name, tmp_path):
 def test_discriminator_contract(name, tmp_path):
     kwargs = DISCRIMINATOR_CASES[name]
     d = DISCRIMINATORS.create(name, **kwargs)
-    x = torch.randn(4, kwargs["channels"], kwargs["image_size"], kwargs["image_size"], requires_grad=True)
+    size = kwargs.get("image_size", 32)
+    x = torch.randn(4, kwargs["channels"], size, size, requires_grad=True)
     out = d(x)
     assert out.shape[0] == 4
     out.sum().backward()
@@ -64,3 +69,42 @@ def test_dcgan_init_follows_the_paper():
 def test_dcgan_rejects_unsupported_size():
     with pytest.raises(ValueError, match="power of two"):
         GENERATORS.create("dcgan", image_size=30)
+
+
+@pytest.mark.parametrize("case", sorted(IMAGE_GENERATORS))
+def test_image_generator_contract(case, tmp_path):
+    kwargs = IMAGE_GENERATORS[case]
+    g = GENERATORS.create(case.split("-")[0], **kwargs)
+    x = torch.rand(2, 3, 36, 44) * 2 - 1
+    out = g(x)
+    assert out.shape == x.shape and out.min() >= -1 and out.max() <= 1
+    out.mean().backward()
+    assert all(p.grad is not None for p in g.parameters())
+    feats = g.features(x, [0, 4, 8])
+    assert [f.shape[1] for f in feats] == [3, 16, 32]
+    g.eval()
+    save_pretrained(g, tmp_path, metadata={"task": "image"})
+    loaded, _ = load_pretrained(tmp_path)
+    assert torch.equal(loaded(x), g(x))
+
+
+def _count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_reference_architectures_have_the_reference_parameter_counts():
+    assert _count(GENERATORS.create("resnet", base_channels=64, blocks=9)) == 11_378_179
+    assert _count(GENERATORS.create("resnet", base_channels=64, blocks=9, upsampling="resize")) == 11_378_179
+    d = DISCRIMINATORS.create("patchgan", base_channels=64, layers=3)
+    assert _count(d) == 2_764_737
+    assert d(torch.zeros(1, 3, 256, 256)).shape == (1, 1, 30, 30)  # 70x70 patches on a 256 image
+
+
+def test_resize_upsampling_has_no_transposed_convs():
+    g = GENERATORS.create("resnet", base_channels=8, blocks=1, upsampling="resize")
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in g.modules())
+
+
+def test_multiscale_sees_every_scale():
+    d = DISCRIMINATORS.create("multiscale", base_channels=8, layers=2, scales=3)
+    assert d(torch.zeros(2, 3, 64, 64)).shape[0] == 2 and len(d.heads) == 3

@@ -49,6 +49,13 @@ class Recipe:
         """Images (N, C, H, W) in [-1, 1] for a sample grid, from the given (possibly EMA) networks."""
         raise NotImplementedError
 
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        """Recipe state beyond the networks that a checkpoint must keep (e.g. an image pool)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, torch.Tensor]) -> None:
+        pass
+
     def export_metadata(self) -> dict[str, Any]:
         d = self.config.data
         return {"recipe": self.config.recipe, "task": self.task, "image_size": d.image_size, "channels": self.channels}

@@ -69,6 +69,11 @@ class _Feed:
         generator = torch.Generator().manual_seed(self.seed * 7_919 + step)
         return self.preprocess(pick, generator)
 
+    def fixed(self, n: int) -> torch.Tensor:
+        """The first n images (fewer if the set is smaller), preprocessed with a fixed seed: sample-grid inputs."""
+        images = self.images.images[:n]
+        return self.preprocess(images, torch.Generator().manual_seed(self.seed))
+
 
 @dataclass
 class Trainer:
@@ -100,7 +105,7 @@ class Trainer:
         self.feeds = {name: _Feed(s, BatchSampler(len(s), t.batch_size, seed=t.seed + i), pre, t.seed + i)
                       for i, (name, s) in enumerate(sets.items())}
         self.step = 0
-        first = {name: feed.batch(0) for name, feed in self.feeds.items()}
+        first = {name: feed.fixed(t.sample_count) for name, feed in self.feeds.items()}
         self.sample_inputs = self.recipe.sample_inputs(first, t.sample_count, torch.Generator().manual_seed(t.seed))
 
     def _recipe_class(self):
@@ -114,7 +119,7 @@ class Trainer:
                 "networks": {k: v.state_dict() for k, v in self.recipe.networks.items()},
                 "ema": {k: e.module.state_dict() for k, e in self.ema.items()},
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
-                "rng": rng_state()}
+                "recipe": self.recipe.extra_state(), "rng": rng_state()}
 
     def load_state_dict(self, state: dict) -> None:
         for name, net in self.recipe.networks.items():
@@ -123,6 +128,7 @@ class Trainer:
             ema.module.load_state_dict(state["ema"][name])
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
+        self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
         self.step = int(state["step"])
 

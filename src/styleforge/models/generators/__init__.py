@@ -1,1 +1,1 @@
-from . import dcgan, mlp  # noqa: F401  (registers the generators)
+from . import dcgan, mlp, resnet  # noqa: F401  (registers the generators)

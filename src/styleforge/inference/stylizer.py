@@ -1,0 +1,61 @@
+"""Apply a learned style: `Stylizer.from_pretrained(path)(image)`. Imports no training code."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import ModelFileError, StyleforgeError
+from ..models import load_pretrained
+from .color import preserve_color
+from .sampler import resolve_model_dir
+
+
+def bundled_styles() -> dict[str, Path]:
+    """Styles shipped inside the package: name -> export folder."""
+    root = Path(str(resources.files("styleforge") / "assets" / "styles"))
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "config.json").is_file()} if root.is_dir() else {}
+
+
+def resolve_style(style: str | None = None, model: str | os.PathLike | None = None) -> Path:
+    if (style is None) == (model is None):
+        raise StyleforgeError("give exactly one of --style NAME (a bundled style) or --model PATH")
+    if model is not None:
+        return resolve_model_dir(model)
+    styles = bundled_styles()
+    if style not in styles:
+        raise StyleforgeError(f"unknown bundled style '{style}'; valid: {', '.join(styles) or '(none installed)'}")
+    return styles[style]
+
+
+class Stylizer:
+    """Maps photos (N, 3, H, W) in [-1, 1], any H and W, to stylised images of the same size."""
+
+    def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int = 4):
+        self.generator, self.device, self.multiple = generator.eval(), torch.device(device), multiple
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu") -> "Stylizer":
+        module, config = load_pretrained(resolve_model_dir(path), device=device)
+        if config.get("metadata", {}).get("task") != "image":
+            raise ModelFileError(f"{path}: not an image-to-image style model (use `styleforge sample` for GANs)")
+        return cls(module, device)
+
+    @torch.no_grad()
+    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False) -> torch.Tensor:
+        """images (N, 3, H, W) in [-1, 1] -> (N, 3, H, W): blend(original, styled, strength), optional colour keep."""
+        if not 0.0 <= strength <= 1.0:
+            raise StyleforgeError(f"strength must be in [0, 1], got {strength}")
+        x = images.to(self.device)
+        h, w = x.shape[-2:]
+        ph, pw = (-h) % self.multiple, (-w) % self.multiple
+        padded = F.pad(x, (0, pw, 0, ph), mode="reflect") if (ph or pw) and min(h, w) > max(ph, pw) else \
+            F.pad(x, (0, pw, 0, ph), mode="replicate")
+        styled = self.generator(padded)[..., :h, :w]
+        if keep_color:
+            styled = preserve_color(styled, x)
+        out = x + strength * (styled - x)
+        return out.clamp(-1, 1).cpu()

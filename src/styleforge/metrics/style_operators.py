@@ -1,0 +1,85 @@
+"""Procedural style operators: styles whose true output is known, for the ground-truth benchmark.
+
+Each maps photos (N, 3, H, W) in [-1, 1] to stylised images of the same shape, deterministically.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..registry import Registry
+
+STYLE_OPERATORS = Registry("style operator")
+
+
+def _to01(x):
+    return (x + 1) / 2
+
+
+def _from01(x):
+    return x.clamp(0, 1) * 2 - 1
+
+
+def _grey(x01):
+    return (0.299 * x01[:, :1] + 0.587 * x01[:, 1:2] + 0.114 * x01[:, 2:3])
+
+
+def _box(x, radius):
+    k = 2 * radius + 1
+    return F.avg_pool2d(F.pad(x, (radius,) * 4, mode="replicate"), k, stride=1)
+
+
+@STYLE_OPERATORS.register("film_grade")
+def film_grade(x: torch.Tensor) -> torch.Tensor:
+    """Teal-and-orange grade: S-curve contrast, teal shadows, warm highlights, slight desaturation."""
+    v = _to01(x)
+    luma = _grey(v)
+    v = luma + 0.75 * (v - luma)
+    v = v * v * (3 - 2 * v)  # smoothstep S-curve
+    shadows, highlights = (1 - luma) ** 2, luma ** 2
+    v = v + shadows * torch.tensor([-0.06, 0.04, 0.10]).view(1, 3, 1, 1).to(v) \
+          + highlights * torch.tensor([0.12, 0.03, -0.10]).view(1, 3, 1, 1).to(v)
+    return _from01(v)
+
+
+@STYLE_OPERATORS.register("pencil_sketch")
+def pencil_sketch(x: torch.Tensor) -> torch.Tensor:
+    """Colour-dodge of the grey image by its blurred negative: dark strokes on white paper."""
+    g = _grey(_to01(x))
+    blurred = _box(_box(1 - g, 2), 2)
+    sketch = (g / (1 - blurred + 1e-3)).clamp(0, 1) ** 2
+    return _from01(sketch.expand(-1, 3, -1, -1))
+
+
+@STYLE_OPERATORS.register("cartoon")
+def cartoon(x: torch.Tensor, levels: int = 4) -> torch.Tensor:
+    """Smoothed, colour-quantised image with dark outlines where the grey gradient is strong."""
+    v = _box(_to01(x), 1)
+    q = torch.round(v * (levels - 1)) / (levels - 1)
+    g = _grey(_to01(x))
+    sobel = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]).to(x)
+    gx = F.conv2d(F.pad(g, (1,) * 4, mode="replicate"), sobel.view(1, 1, 3, 3))
+    gy = F.conv2d(F.pad(g, (1,) * 4, mode="replicate"), sobel.t().reshape(1, 1, 3, 3))
+    edges = ((gx ** 2 + gy ** 2).sqrt() > 0.6).to(x)
+    return _from01(q * (1 - edges))
+
+
+@STYLE_OPERATORS.register("oil_paint")
+def oil_paint(x: torch.Tensor, radius: int = 2) -> torch.Tensor:
+    """Kuwahara filter: each pixel takes the mean colour of its least-varied quadrant window."""
+    v = _to01(x)
+    g = _grey(v)
+    r, k = radius, radius + 1
+    means, variances = [], []
+    for dy in (0, r):
+        for dx in (0, r):
+            pad = (r - dx, dx, r - dy, dy)
+            mv = F.avg_pool2d(F.pad(v, pad, mode="replicate"), k, stride=1)
+            mg = F.avg_pool2d(F.pad(g, pad, mode="replicate"), k, stride=1)
+            mg2 = F.avg_pool2d(F.pad(g * g, pad, mode="replicate"), k, stride=1)
+            means.append(mv)
+            variances.append(mg2 - mg * mg)
+    choice = torch.stack(variances).argmin(0)  # (N, 1, H, W)
+    stacked = torch.stack(means)  # (4, N, 3, H, W)
+    out = stacked.gather(0, choice[None].expand(1, -1, 3, -1, -1))[0]
+    return _from01(out)

@@ -1,0 +1,71 @@
+"""CUT and FastCUT (Park et al. 2020): one generator, one discriminator, PatchNCE contrastive loss.
+
+A = content photos, B = style images; G: A -> B. F = PatchSampleMLP heads on G's encoder features.
+L_G = adv(D(G(a))) + w_nce * NCE(a, G(a))  [+ w_nce * NCE(b, G(b)), the identity term, for `cut`]
+where NCE(x, y) averages patch_nce over the layers `nce_layers` of G's encoder.
+`cut` and `fastcut` are presets (configs/) over this one implementation: FastCUT uses w_nce = 10 and no
+identity term.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..losses import PatchSampleMLP, get_adversarial_loss, patch_nce
+from ..models import DISCRIMINATORS, GENERATORS
+from .base import RECIPES
+from .translation import TranslationRecipe
+
+NCE_LAYERS = (0, 4, 8, 12, 16)
+
+
+@RECIPES.register("cut")
+@RECIPES.register("fastcut")
+class CUTRecipe(TranslationRecipe):
+    def __init__(self, config, channels: int):
+        super().__init__(config, channels)
+        m = config.model
+        self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
+        self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
+        g = self.networks["G"]
+        if not hasattr(g, "features"):
+            raise ValueError(f"generator '{m.generator}' exposes no encoder features for PatchNCE")
+        depth = len(getattr(g, "layers", []))
+        self.nce_layers = [i for i in NCE_LAYERS if i < depth // 2] or [0]
+        with torch.no_grad():
+            feats = g.features(torch.zeros(1, channels, 32, 32), self.nce_layers)
+        self.networks["F"] = PatchSampleMLP([f.shape[1] for f in feats])
+        self.adversarial = get_adversarial_loss(config.loss.adversarial)
+
+    def optimizer_groups(self):
+        t, n = self.config.train, self.networks
+        return {"G": (list(n["G"].parameters()) + list(n["F"].parameters()), t.lr_generator),
+                "D": (list(n["D"].parameters()), t.lr_discriminator)}
+
+    def nce(self, source: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+        g, f, loss = self.networks["G"], self.networks["F"], self.config.loss
+        keys, ids = f(g.features(source, self.nce_layers), loss.nce_patches)
+        queries, _ = f(g.features(output, self.nce_layers), loss.nce_patches, ids)
+        return sum(patch_nce(q, k, loss.nce_temperature) for q, k in zip(queries, keys)) / len(keys)
+
+    def training_step(self, batch, optimizers):
+        n, loss = self.networks, self.config.loss
+        a, b = batch["content"], batch["style"]
+        use_identity = loss.nce_identity and loss.nce_weight > 0
+        both = n["G"](torch.cat([a, b])) if use_identity else n["G"](a)
+        fake_b = both[: a.shape[0]]
+
+        optimizers["D"].zero_grad(set_to_none=True)
+        loss_d = self.adversarial.discriminator_loss(n["D"](self.augment(b)), n["D"](self.augment(fake_b.detach())))
+        loss_d.backward()
+        optimizers["D"].step()
+
+        n["D"].requires_grad_(False)
+        optimizers["G"].zero_grad(set_to_none=True)
+        adv = self.adversarial.generator_loss(n["D"](self.augment(fake_b)))
+        nce = self.nce(a, fake_b) if loss.nce_weight > 0 else torch.zeros((), device=a.device)
+        nce_id = self.nce(b, both[a.shape[0]:]) if use_identity else torch.zeros((), device=a.device)
+        total = adv + loss.nce_weight * (nce + nce_id) / (2 if use_identity else 1)
+        total.backward()
+        optimizers["G"].step()
+        n["D"].requires_grad_(True)
+        return {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}

