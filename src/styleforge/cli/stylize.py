@@ -55,8 +55,9 @@ def run(args) -> int:
             save_image(out, dest, quality=args.quality)
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))
-    print(f"stylised {len(files) - len(failures) + len(problems)} of {len(files)} images into {target}"
+    done = len(files) - (len(failures) - len(problems))
+    print(f"stylised {done} of {len(files)} images into {target}"
           + (f"; {len(failures)} skipped:" if failures else ""))
     for path, reason in failures:
         print(f"  skipped {path}: {reason}")
-    return 0 if len(failures) < max(1, len(files)) else 2
+    return 0 if done > 0 or not files else 2

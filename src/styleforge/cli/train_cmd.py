@@ -7,7 +7,7 @@ from ..config import list_presets, load_config
 from ..errors import ConfigError
 from ..recipes import RECIPES
 
-DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist"}
+DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "small", "fastcut": "small"}
 
 EXAMPLES = """examples:
   styleforge train dcgan --preset mnist --set train.steps=2000

@@ -1,0 +1,70 @@
+"""Smoke runs of every image-to-image recipe at 32x32 on CPU, exact resume with the image pool, stylize CLI."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from styleforge import load_config, train
+from styleforge.cli import main
+from styleforge.training.checkpoint import load_checkpoint
+from styleforge.training.run_log import read_log
+
+TINY = ["data.image_size=32", "data.load_size=36", "model.generator_args={base_channels: 8, blocks: 2}",
+        "model.discriminator_args={base_channels: 8, layers: 2}", "train.batch_size=2", "train.log_every=1",
+        "train.sample_count=2", "data.holdout_fraction=0", "loss.nce_patches=32"]
+
+
+@pytest.fixture
+def folders(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, tint in [("style", (40, 0, 0)), ("content", (0, 0, 40))]:
+        (tmp_path / name).mkdir()
+        for i in range(6):
+            arr = np.clip(rng.integers(0, 200, (40, 48, 3)) + np.array(tint), 0, 255).astype(np.uint8)
+            Image.fromarray(arr).save(tmp_path / name / f"{i}.png")
+    return tmp_path / "style", tmp_path / "content"
+
+
+def _config(recipe, folders, overrides):
+    style, content = folders
+    return load_config("small", TINY + [f"data.source={style}", f"data.content={content}"] + overrides, recipe=recipe)
+
+
+@pytest.mark.parametrize("recipe", ["cyclegan", "cut", "fastcut"])
+def test_recipe_smoke_run_exports_a_stylizer(recipe, folders, quiet_overrides):
+    run = train(_config(recipe, folders, quiet_overrides + ["train.steps=3", "data.diff_augment=color,translation,cutout"]))
+    log = read_log(run)
+    assert [r["step"] for r in log] == [1, 2, 3] and all(np.isfinite(r["loss_D"]) for r in log)
+    assert (run / "export" / "model.safetensors").is_file()
+
+
+def test_cyclegan_resume_is_exact_including_the_image_pool(folders, quiet_overrides, tmp_path):
+    common = quiet_overrides + ["train.steps=6", "train.checkpoint_every=3", "loss.pool_size=4"]
+    straight = train(_config("cyclegan", folders, common))
+
+    def kill(trainer, step, losses):
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C saves a checkpoint at step 4
+        train(_config("cyclegan", folders, common), callbacks=[kill])
+    interrupted = sorted((tmp_path / "runs").iterdir())[-1]
+    assert load_checkpoint(interrupted)["step"] == 4
+    resumed = train(None, resume=interrupted)
+    assert [r["loss_D"] for r in read_log(straight)] == [r["loss_D"] for r in read_log(resumed)]
+    a, b = load_checkpoint(straight), load_checkpoint(resumed)
+    assert torch.equal(a["recipe"]["pool_a"], b["recipe"]["pool_a"])
+
+
+def test_stylize_cli_on_file_and_folder_with_a_bad_file(folders, quiet_overrides, tmp_path, capsys):
+    run = train(_config("fastcut", folders, quiet_overrides + ["train.steps=2"]))
+    style, content = folders
+    (content / "broken.jpg").write_bytes(b"nope")
+    assert main(["stylize", "--model", str(run), "--input", str(content / "0.png"), "--output", str(tmp_path / "o.jpg")]) == 0
+    assert Image.open(tmp_path / "o.jpg").size == (48, 40)
+    assert main(["stylize", "--model", str(run), "--input", str(content), "--output", str(tmp_path / "out"),
+                 "--strength", "0.5", "--preserve-color"]) == 0
+    out = capsys.readouterr().out
+    assert len(list((tmp_path / "out").glob("*.png"))) == 6 and "skipped" in out and "broken.jpg" in out
+    assert main(["stylize", "--model", str(run), "--input", str(content / "broken.jpg"), "--output", str(tmp_path / "b.png")]) == 2
+    assert "broken.jpg" in capsys.readouterr().err
