@@ -19,11 +19,11 @@ def train(config, resume=None, callbacks=None):
 
 
 def __getattr__(name):
-    if name == "NoiseSampler":
-        from .inference import NoiseSampler
+    if name in ("NoiseSampler", "Stylizer"):
+        from . import inference
 
-        return NoiseSampler
+        return getattr(inference, name)
     raise AttributeError(name)
 
 
-__all__ = ["Config", "load_config", "StyleforgeError", "train", "NoiseSampler", "__version__"]
+__all__ = ["Config", "load_config", "StyleforgeError", "train", "NoiseSampler", "Stylizer", "__version__"]

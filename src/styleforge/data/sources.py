@@ -137,7 +137,7 @@ def open_source(name: str, path: str = "", *, grey: bool | None = None, **kwargs
             reader_kwargs.setdefault("grey", bool(grey))
             reader_kwargs["name"] = name
         return source.reader(location, **reader_kwargs)
-    folder = Path(path or name)
+    folder = Path(path or name).expanduser()
     if not folder.exists():
         raise StyleforgeError(f"data source '{name}' is neither a registered name "
                               f"({', '.join(SOURCES.names())}) nor an existing folder")
