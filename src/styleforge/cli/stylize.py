@@ -48,8 +48,7 @@ def run(args) -> int:
     failures = list(problems)
     for f in tqdm(files, unit="image", file=sys.stderr):
         rel = f.relative_to(source)
-        dest = target / (rel.with_suffix(args.format if args.format.startswith(".") or not args.format
-                                         else "." + args.format) if args.format else rel)
+        dest = target / (rel.with_suffix("." + args.format.lstrip(".")) if args.format else rel)
         try:
             out = stylizer(load_tensor(f)[None], args.strength, args.preserve_color)[0]
             save_image(out, dest, quality=args.quality)

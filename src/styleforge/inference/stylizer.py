@@ -52,9 +52,11 @@ class Stylizer:
         x = images.to(self.device)
         h, w = x.shape[-2:]
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
-        padded = F.pad(x, (0, pw, 0, ph), mode="reflect") if (ph or pw) and min(h, w) > max(ph, pw) else \
-            F.pad(x, (0, pw, 0, ph), mode="replicate")
-        styled = self.generator(padded)[..., :h, :w]
+        if ph or pw:  # reflection needs the image to be larger than the padding
+            x_in = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
+        else:
+            x_in = x
+        styled = self.generator(x_in)[..., :h, :w]
         if keep_color:
             styled = preserve_color(styled, x)
         out = x + strength * (styled - x)

@@ -17,8 +17,8 @@ from typing import Callable
 import torch
 
 from ..data.datasets import list_image_files, split_holdout
-from ..data.transforms import resize_shorter
-from ..imageio import load_tensor, save_image
+from ..data.transforms import Preprocess
+from ..imageio import read_image, save_image
 from .image_quality import color_transfer, psnr, ssim, ycc_statistics
 from .style_operators import STYLE_OPERATORS
 
@@ -34,10 +34,7 @@ class GroundTruthSplit:
 
 def _square(path: Path, size: int) -> torch.Tensor:
     """File -> (3, size, size): shorter side resized to size, centre crop."""
-    x = resize_shorter(load_tensor(path), size)
-    _, h, w = x.shape
-    top, left = (h - size) // 2, (w - size) // 2
-    return x[:, top:top + size, left:left + size]
+    return Preprocess(size, crop="center").one(read_image(path), torch.Generator())
 
 
 def prepare_split(photo_dir: str | os.PathLike, operator: str, workdir: str | os.PathLike, size: int = 64,

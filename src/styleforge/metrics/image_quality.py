@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..inference.color import rgb_to_ycc, ycc_to_rgb
 from .registry import METRICS
 
 
@@ -39,8 +40,6 @@ def color_transfer(content: torch.Tensor, style_mean: torch.Tensor, style_std: t
     """Classical baseline (Reinhard et al. 2001, in YCbCr): match each channel's mean and std to the style set's.
 
     content (N, 3, H, W) in [-1, 1]; style_mean, style_std (3,) in YCbCr -> (N, 3, H, W)."""
-    from ..inference.color import rgb_to_ycc, ycc_to_rgb
-
     ycc = rgb_to_ycc(content)
     mean = ycc.mean((2, 3), keepdim=True)
     std = ycc.std((2, 3), keepdim=True).clamp_min(1e-4)
@@ -50,7 +49,5 @@ def color_transfer(content: torch.Tensor, style_mean: torch.Tensor, style_std: t
 
 def ycc_statistics(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and std per YCbCr channel over a set (N, 3, H, W) -> ((3,), (3,))."""
-    from ..inference.color import rgb_to_ycc
-
     ycc = rgb_to_ycc(images)
     return ycc.mean((0, 2, 3)), ycc.std((2, 3)).mean(0)
