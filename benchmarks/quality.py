@@ -1,9 +1,11 @@
 """Ground-truth style benchmark: learn procedural styles unpaired, score PSNR/SSIM against the truth.
 
 For each operator and recipe: prepare the split (see styleforge.metrics.ground_truth), train, stylise
-the held-out photos, and compare with the identity and a colour-transfer baseline.
+the held-out photos, and compare with the identity and a colour-transfer baseline. With --eval-every,
+the held-out PSNR is also measured during training: a PSNR-vs-training-seconds curve per run.
 
-    python benchmarks/quality.py --operators film_grade,cartoon --recipes fastcut --size 64 --steps 1500
+    python benchmarks/quality.py --operators film_grade,cartoon --recipes fastcut --preset fast \
+        --size 128 --test-size 256 --steps 3000 --eval-every 500
 """
 from __future__ import annotations
 
@@ -12,35 +14,59 @@ import json
 import time
 from pathlib import Path
 
+import torch
+
 from styleforge import load_config, train
 from styleforge.data import data_root
 from styleforge.inference import Stylizer
 from styleforge.metrics import STYLE_OPERATORS
-from styleforge.metrics.ground_truth import evaluate, prepare_split
+from styleforge.metrics.ground_truth import evaluate, prepare_split, score
 
 
-def run_one(operator: str, recipe: str, size: int, steps: int, workdir: Path, extra: list[str]) -> dict:
-    split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", operator, workdir / "data", size=size)
+def run_one(operator: str, recipe: str, preset: str, size: int, test_size: int, steps: int, eval_every: int,
+            workdir: Path, extra: list[str]) -> dict:
+    split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", operator, workdir / "data", size=size,
+                          test_size=test_size)
     overrides = [f"data.source={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
                  f"data.load_size={size}", "data.holdout_fraction=0", f"train.steps={steps}",
                  f"run.output_dir={workdir / 'runs'}", "train.progress=false", "train.tensorboard=false",
                  f"run.name={recipe}-{operator}"] + extra
-    config = load_config("small", overrides, recipe=recipe)
+    config = load_config(preset, overrides, recipe=recipe)
+    curve, clock = [], {"train_s": 0.0, "t0": time.perf_counter()}
+
+    def measure(trainer, step, losses):
+        if not eval_every or step % eval_every:
+            return
+        clock["train_s"] += time.perf_counter() - clock["t0"]
+        g = trainer.export_module()
+        was = g.training
+        stylize = Stylizer(g.eval(), trainer.device)
+        with torch.no_grad():
+            out = torch.cat([stylize(chunk) for chunk in split.test_photos.split(16)])
+        g.train(was)
+        curve.append({"step": step, "train_s": round(clock["train_s"], 1), **score(out, split.test_truth)})
+        print(f"  {operator} {recipe} step {step}: {curve[-1]['psnr']:.2f} dB after {curve[-1]['train_s']} s",
+              flush=True)
+        clock["t0"] = time.perf_counter()
+
     start = time.perf_counter()
-    run = train(config)
+    run = train(config, callbacks=[measure])
     seconds = time.perf_counter() - start
-    stylizer = Stylizer.from_pretrained(run)
-    rows = evaluate(split, stylizer)
-    return {"operator": operator, "recipe": recipe, "size": size, "steps": steps, "train_s": round(seconds, 1),
-            "run": str(run), **{f"{k}_{m}": v for k, r in rows.items() for m, v in r.items()}}
+    rows = evaluate(split, Stylizer.from_pretrained(run, device=str(config.train.device).replace("auto", "cpu")))
+    return {"operator": operator, "recipe": recipe, "preset": preset, "size": size, "test_size": test_size,
+            "steps": steps, "train_s": round(seconds, 1), "threads": torch.get_num_threads(), "run": str(run),
+            "curve": curve, **{f"{k}_{m}": v for k, r in rows.items() for m, v in r.items()}}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--operators", default=",".join(STYLE_OPERATORS.names()))
     p.add_argument("--recipes", default="fastcut")
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--test-size", type=int, default=None)
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--eval-every", type=int, default=0)
     p.add_argument("--workdir", default="out/bench_quality")
     p.add_argument("--json", default="out/bench_quality.json")
     p.add_argument("--set", dest="overrides", action="append", default=[])
@@ -48,14 +74,15 @@ def main() -> None:
     results = []
     for operator in args.operators.split(","):
         for recipe in args.recipes.split(","):
-            row = run_one(operator, recipe, args.size, args.steps, Path(args.workdir), args.overrides)
+            row = run_one(operator, recipe, args.preset, args.size, args.test_size or args.size, args.steps,
+                          args.eval_every, Path(args.workdir), args.overrides)
             results.append(row)
             print(f"{operator:<14} {recipe:<8} identity {row['identity_psnr']:.2f} dB  colour-transfer "
                   f"{row['color_transfer_psnr']:.2f} dB  model {row['model_psnr']:.2f} dB "
                   f"(SSIM {row['identity_ssim']:.3f} / {row['color_transfer_ssim']:.3f} / {row['model_ssim']:.3f}) "
                   f"train {row['train_s']} s", flush=True)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(results, indent=2))
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(results, indent=2))
     print(f"wrote {args.json}")
 
 

@@ -32,3 +32,8 @@ def cifar_path() -> Path:
 def quiet_overrides(tmp_path) -> list[str]:
     """Overrides that keep test runs small and inside tmp_path."""
     return [f"run.output_dir={tmp_path / 'runs'}", "train.progress=false", "train.tensorboard=false"]
+
+
+@pytest.fixture
+def photo_dir() -> Path:
+    return require_data("gan_getting_started/photo_jpg")

@@ -65,3 +65,14 @@ def test_console_script_is_installed():
     exe = os.path.join(os.path.dirname(sys.executable), "styleforge")
     result = subprocess.run([exe, "train", "nosuch"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown recipe" in result.stderr
+
+
+def test_style_and_content_options_fill_the_config(tmp_path, capsys):
+    code, out, _ = _run(["train", "cut", "--style", str(tmp_path / "paintings"), "--content", str(tmp_path / "photos"),
+                         "--size", "96", "--dry-run"], capsys)
+    assert code == 0
+    config = json.loads(out[out.index("{"):])
+    assert config["data"]["source"] == str(tmp_path / "paintings")
+    assert config["data"]["content"] == str(tmp_path / "photos")
+    assert config["data"]["image_size"] == 96 and config["data"]["load_size"] == 108
+    assert config["model"]["generator"] == "light"

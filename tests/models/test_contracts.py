@@ -7,7 +7,9 @@ from styleforge.models import DISCRIMINATORS, GENERATORS, load_pretrained, save_
 NOISE_GENERATORS = {"dcgan": dict(image_size=32, channels=3, latent_dim=16, base_channels=8),
                     "mlp": dict(image_size=28, channels=1, latent_dim=16, hidden=[32, 64])}
 IMAGE_GENERATORS = {"resnet": dict(channels=3, base_channels=8, blocks=2),
-                    "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize")}
+                    "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize"),
+                    "light": dict(channels=3, base_channels=8, blocks=1),
+                    "unet": dict(channels=3, base_channels=8, depth=3)}
 DISCRIMINATOR_CASES = {"dcgan": dict(image_size=32, channels=3, base_channels=8),
                        "mlp": dict(image_size=28, channels=1, hidden=[32]),
                        "patchgan": dict(channels=3, base_channels=8, layers=2),
@@ -75,13 +77,16 @@ def test_dcgan_rejects_unsupported_size():
 def test_image_generator_contract(case, tmp_path):
     kwargs = IMAGE_GENERATORS[case]
     g = GENERATORS.create(case.split("-")[0], **kwargs)
-    x = torch.rand(2, 3, 36, 44) * 2 - 1
+    x = torch.rand(2, 3, 32, 40) * 2 - 1
+    with torch.no_grad():  # a random head so that every parameter is on the gradient path
+        for p in g.parameters():
+            p.add_(0.01 * torch.randn_like(p))
     out = g(x)
     assert out.shape == x.shape and out.min() >= -1 and out.max() <= 1
     out.mean().backward()
-    assert all(p.grad is not None for p in g.parameters())
-    feats = g.features(x, [0, 4, 8])
-    assert [f.shape[1] for f in feats] == [3, 16, 32]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in g.parameters())
+    feats = g.features(x, g.nce_layers)
+    assert len(feats) == len(g.nce_layers) and all(f.shape[0] == 2 for f in feats)
     g.eval()
     save_pretrained(g, tmp_path, metadata={"task": "image"})
     loaded, _ = load_pretrained(tmp_path)
@@ -108,3 +113,21 @@ def test_resize_upsampling_has_no_transposed_convs():
 def test_multiscale_sees_every_scale():
     d = DISCRIMINATORS.create("multiscale", base_channels=8, layers=2, scales=3)
     assert d(torch.zeros(2, 3, 64, 64)).shape[0] == 2 and len(d.heads) == 3
+
+
+def test_resnet_feature_layers_follow_the_reference_ids():
+    g = GENERATORS.create("resnet", base_channels=8, blocks=2)
+    assert [f.shape[1] for f in g.features(torch.zeros(1, 3, 32, 32), [0, 4, 8])] == [3, 16, 32]
+
+
+def test_light_generator_starts_as_the_identity():
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    x = torch.rand(2, 3, 32, 32) * 1.8 - 0.9
+    assert (g(x) - x).abs().max() < 2e-3
+
+
+def test_unet_reference_depth_has_skip_connections_at_every_scale():
+    g = GENERATORS.create("unet", base_channels=8, depth=4)
+    assert g.size_multiple == 16
+    assert [f.shape[-1] for f in g.features(torch.zeros(1, 3, 64, 64), [0, 1, 2, 3])] == [32, 16, 8, 4]
+    assert g(torch.zeros(1, 3, 64, 64)).shape == (1, 3, 64, 64)

@@ -7,12 +7,13 @@ from ..config import list_presets, load_config
 from ..errors import ConfigError
 from ..recipes import RECIPES
 
-DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "small", "fastcut": "small"}
+DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "fast", "fastcut": "fast"}
 
 EXAMPLES = """examples:
   styleforge train dcgan --preset mnist --set train.steps=2000
   styleforge train dcgan --preset cifar10 --data ~/data/cifar10/train
   styleforge train gan --preset mnist --dry-run
+  styleforge train cut --style my_paintings/ --content my_photos/ --size 128 --steps 3000
   styleforge train --resume runs/00003-dcgan-mnist --set train.steps=5000
 """
 
@@ -25,6 +26,11 @@ def add_parser(sub) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config value, e.g. train.steps=500 (repeatable)")
     p.add_argument("--data", help="local path of the training data (a named source's files or an image folder)")
+    p.add_argument("--style", metavar="DIR", help="style images (a folder or a named source) for cyclegan/cut/fastcut")
+    p.add_argument("--content", metavar="DIR", help="content photos (a folder or a named source) for cyclegan/cut/fastcut")
+    p.add_argument("--size", type=int, help="training image size in pixels (shortcut for data.image_size; "
+                                            "load size follows at x1.12)")
+    p.add_argument("--device", help="auto, cpu or cuda (shortcut for train.device)")
     p.add_argument("--steps", type=int, help="shortcut for --set train.steps=N")
     p.add_argument("--out", help="output folder for run folders (default: runs)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its last checkpoint")
@@ -38,6 +44,14 @@ def resolve(args) -> object:
         overrides.append(f"data.path={args.data}")
     if args.steps is not None:
         overrides.append(f"train.steps={args.steps}")
+    if args.style:
+        overrides.append(f"data.source={args.style}")
+    if args.content:
+        overrides.append(f"data.content={args.content}")
+    if args.size:
+        overrides += [f"data.image_size={args.size}", f"data.load_size={round(args.size * 1.12)}"]
+    if args.device:
+        overrides.append(f"train.device={args.device}")
     if args.out:
         overrides.append(f"run.output_dir={args.out}")
     RECIPES.get(args.recipe)
@@ -52,7 +66,7 @@ def run(args) -> int:
 
     if args.resume:
         extra = [o for o in args.overrides if not o.startswith("train.steps=")]
-        if extra or args.data or args.preset:
+        if extra or args.data or args.preset or args.style or args.content or args.size:
             raise ConfigError("with --resume only the step count may change (--steps N or --set train.steps=N)")
         config = None
         if args.steps is not None or args.overrides:

@@ -34,8 +34,9 @@ def resolve_style(style: str | None = None, model: str | os.PathLike | None = No
 class Stylizer:
     """Maps photos (N, 3, H, W) in [-1, 1], any H and W, to stylised images of the same size."""
 
-    def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int = 4):
-        self.generator, self.device, self.multiple = generator.eval(), torch.device(device), multiple
+    def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int | None = None):
+        self.generator, self.device = generator.eval(), torch.device(device)
+        self.multiple = multiple or getattr(generator, "size_multiple", 4)
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu") -> "Stylizer":

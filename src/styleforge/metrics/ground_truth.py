@@ -38,15 +38,17 @@ def _square(path: Path, size: int) -> torch.Tensor:
 
 
 def prepare_split(photo_dir: str | os.PathLike, operator: str, workdir: str | os.PathLike, size: int = 64,
-                  train_images: int = 400, test_images: int = 100, holdout_fraction: float = 0.1) -> GroundTruthSplit:
-    """Write content/ and style/ folders (PNG, `size` px) under workdir and return the test tensors."""
+                  train_images: int = 400, test_images: int = 100, holdout_fraction: float = 0.1,
+                  test_size: int | None = None) -> GroundTruthSplit:
+    """Write content/ and style/ folders (PNG, `size` px) under workdir and return the test tensors
+    (`test_size` px, default `size`)."""
     op = STYLE_OPERATORS.get(operator)
     root = Path(photo_dir)
     files, _ = list_image_files(root)
     test_files = split_holdout(files, holdout_fraction, root, holdout=True)[:test_images]
     train_files = split_holdout(files, holdout_fraction, root)[: 2 * train_images]
     work = Path(workdir)
-    content_dir, style_dir = work / "content", work / f"style-{operator}"
+    content_dir, style_dir = work / f"content-{size}", work / f"style-{operator}-{size}"
     style_images = []
     for i, f in enumerate(train_files):
         x = _square(f, size)
@@ -60,7 +62,7 @@ def prepare_split(photo_dir: str | os.PathLike, operator: str, workdir: str | os
             dest = style_dir / f"{f.stem}.png"
             if not dest.exists():
                 save_image(y, dest)
-    photos = torch.stack([_square(f, size) for f in test_files])
+    photos = torch.stack([_square(f, test_size or size) for f in test_files])
     with torch.no_grad():
         truth = op(photos)
     return GroundTruthSplit(content_dir, style_dir, photos, truth, ycc_statistics(torch.stack(style_images)))

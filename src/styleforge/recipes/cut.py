@@ -29,8 +29,7 @@ class CUTRecipe(TranslationRecipe):
         g = self.networks["G"]
         if not hasattr(g, "features"):
             raise ValueError(f"generator '{m.generator}' exposes no encoder features for PatchNCE")
-        depth = len(getattr(g, "layers", []))
-        self.nce_layers = [i for i in NCE_LAYERS if i < depth // 2] or [0]
+        self.nce_layers = list(getattr(g, "nce_layers", NCE_LAYERS))
         with torch.no_grad():
             feats = g.features(torch.zeros(1, channels, 32, 32), self.nce_layers)
         self.networks["F"] = PatchSampleMLP([f.shape[1] for f in feats])

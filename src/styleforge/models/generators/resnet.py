@@ -35,6 +35,13 @@ class ResnetGenerator(nn.Module):
         self.layers = nn.Sequential(*layers)
         init_weights(self)
 
+    size_multiple = 4
+
+    @property
+    def nce_layers(self) -> list[int]:
+        """PatchNCE feature ids: 0, 4, 8, 12, 16 where they fall in the encoder half of `layers`."""
+        return [i for i in (0, 4, 8, 12, 16) if i < len(self.layers) // 2] or [0]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
 
