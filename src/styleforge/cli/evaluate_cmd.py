@@ -1,0 +1,76 @@
+"""`styleforge evaluate`: score a style model on held-out photos; write metrics.json and report.html."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+EXAMPLES = """examples:
+  styleforge evaluate --style-name monet --content photos/ --style paintings/ --out eval/
+  styleforge evaluate --model runs/00004-cut-monet --content photos/ --style paintings/ --metrics swd,ssim
+"""
+
+
+def add_parser(sub) -> None:
+    import argparse
+
+    from ..metrics.evaluate import ALL_METRICS, DEFAULT_METRICS
+
+    p = sub.add_parser("evaluate", help="score a style model and write an HTML report", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="a run folder or an export folder")
+    which.add_argument("--style-name", help="a bundled style (e.g. monet)")
+    p.add_argument("--content", required=True, help="folder of photos; its held-out split is used")
+    p.add_argument("--style", required=True, help="folder of style images (the reference set)")
+    p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help=f"comma list of {', '.join(ALL_METRICS)}")
+    p.add_argument("--size", type=int, default=128, help="evaluation resolution (default: 128)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many images per set (default: 200)")
+    p.add_argument("--holdout", type=float, default=0.1, help="held-out fraction of --content (default: 0.1; 0 = all)")
+    p.add_argument("--inception", help="FID Inception weights file (for fid/kid)")
+    p.add_argument("--out", default="out/evaluate", help="output folder (default: out/evaluate)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import os
+
+    from ..files import atomic_write_text
+    from ..inference import Stylizer, resolve_style
+    from ..metrics.evaluate import evaluate_model
+    from ..metrics.report import write_report
+
+    if args.inception:
+        os.environ["STYLEFORGE_INCEPTION"] = args.inception
+    model_dir = resolve_style(args.style_name, args.model)
+    stylizer = Stylizer.from_pretrained(model_dir)
+    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
+    result = evaluate_model(stylizer, args.content, args.style, args.size, metrics, args.holdout, args.limit)
+    result["model_path"] = str(model_dir)
+    out = Path(args.out)
+    plots = _training_plots(Path(args.model) if args.model else None, out)
+    atomic_write_text(out / "metrics.json", json.dumps(
+        {"model": result["model"], "identity": result["identity"], "split": result["split"],
+         "model_path": str(model_dir)}, indent=2))
+    report = write_report(out / "report.html", result, f"styleforge evaluation: {model_dir.name}", plots)
+    width = max(len(k) for k in result["model"])
+    print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}")
+    for k, v in result["model"].items():
+        print(f"{k:<{width}}  {v:>10.4f}  {result['identity'][k]:>10.4f}")
+    print(f"wrote {out / 'metrics.json'} and {report}")
+    return 0
+
+
+def _training_plots(run: Path | None, out: Path) -> dict[str, Path]:
+    """Loss curves and, where logged, metric-over-training curves of a run folder."""
+    if run is None or not (run / "log.jsonl").is_file():
+        return {}
+    from ..training.plots import plot_curves
+    from ..training.run_log import read_log
+
+    records = read_log(run)
+    plots = {"training losses": plot_curves(records, out / "loss_curves.png")}
+    eval_keys = sorted({k for r in records for k in r if k.startswith("eval_")})
+    if eval_keys:
+        plots["metrics during training"] = plot_curves(records, out / "eval_curves.png", keys=eval_keys,
+                                                       title="held-out metrics during training")
+    return plots

@@ -1,0 +1,55 @@
+"""`styleforge evaluate` end to end on a tiny model: metrics.json and a self-contained report.html."""
+import json
+
+import torch
+
+from styleforge.cli import main
+from styleforge.imageio import save_image
+from styleforge.models import GENERATORS, save_pretrained
+
+
+def _folder(path, n, seed, tint):
+    g = torch.Generator().manual_seed(seed)
+    for i in range(n):
+        low = torch.rand(1, 3, 6, 6, generator=g) * 2 - 1
+        img = torch.nn.functional.interpolate(low, size=(48, 56), mode="bilinear", align_corners=False)[0]
+        save_image((img + torch.tensor(tint).view(3, 1, 1)).clamp(-1, 1), path / f"{i:03d}.png")
+    (path / "broken.jpg").write_bytes(b"not an image")
+
+
+def test_evaluate_writes_metrics_and_report(tmp_path, capsys):
+    content, style = tmp_path / "photos", tmp_path / "paintings"
+    _folder(content, 12, 0, [0.0, 0.0, 0.0])
+    _folder(style, 12, 1, [0.4, 0.1, -0.4])
+    torch.manual_seed(0)
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    with torch.no_grad():  # a "style" that warms the colours: moves outputs toward the style set
+        g.head.bias.copy_(torch.tensor([0.5, 0.1, -0.5]))
+    save_pretrained(g.eval(), tmp_path / "model", metadata={"task": "image"})
+    code = main(["evaluate", "--model", str(tmp_path / "model"), "--content", str(content), "--style", str(style),
+                 "--metrics", "swd,c2st,ssim,edges,color", "--size", "32", "--holdout", "0",
+                 "--out", str(tmp_path / "eval")])
+    assert code == 0
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    model, identity = metrics["model"], metrics["identity"]
+    assert {"swd", "c2st", "ssim", "edges", "color"} <= set(model) and set(model) == set(identity)
+    assert identity["ssim"] == 1.0 and model["ssim"] < 1.0
+    assert model["color"] < identity["color"] and model["swd"] < identity["swd"]
+    assert metrics["split"]["content_images"] == 12
+    assert any("broken.jpg" in path for path, _ in metrics["split"]["skipped"])
+    page = (tmp_path / "eval" / "report.html").read_text()
+    assert '<table id="metrics">' in page and "identity (output = photo)" in page
+    assert page.count("data:image/png;base64,") >= 1 and "http" not in page.replace("http-equiv", "")
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_evaluate_names_the_missing_inception_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("STYLEFORGE_INCEPTION", raising=False)
+    content = tmp_path / "c"
+    _folder(content, 4, 0, [0.0, 0.0, 0.0])
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    save_pretrained(g.eval(), tmp_path / "model", metadata={"task": "image"})
+    code = main(["evaluate", "--model", str(tmp_path / "model"), "--content", str(content), "--style", str(content),
+                 "--metrics", "fid", "--size", "32", "--holdout", "0", "--out", str(tmp_path / "eval")])
+    assert code == 2
+    assert "pt_inception-2015-12-05" in capsys.readouterr().err
