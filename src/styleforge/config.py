@@ -83,6 +83,8 @@ class TrainConfig:
     sample_every: int = _opt(500, min=1)
     sample_count: int = _opt(64, min=1, max=1024)
     checkpoint_every: int = _opt(500, min=1)
+    eval_every: int = _opt(0, min=0, help="held-out evaluation every N steps for image recipes (0: off)")
+    eval_count: int = _opt(32, min=4, max=1024, help="held-out images per set for eval_every")
     tensorboard: bool = _opt(True)
     progress: bool = _opt(True, help="show a progress bar")
 

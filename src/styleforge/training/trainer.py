@@ -107,6 +107,10 @@ class Trainer:
         self.step = 0
         first = {name: feed.fixed(t.sample_count) for name, feed in self.feeds.items()}
         self.sample_inputs = self.recipe.sample_inputs(first, t.sample_count, torch.Generator().manual_seed(t.seed))
+        self.evaluator = None
+        if t.eval_every and self.recipe.task == "image":
+            from .periodic_eval import HeldOutEvaluator
+            self.evaluator = HeldOutEvaluator(cfg)
 
     def _recipe_class(self):
         from ..recipes import RECIPES
@@ -201,6 +205,8 @@ class Trainer:
                     window_start, window_steps = time.perf_counter(), 0
                 if self.step % t.sample_every == 0:
                     self.write_samples()
+                if self.evaluator is not None and self.step % t.eval_every == 0:
+                    self.logger.log(self.step, self.evaluator(self.export_module(), self.device))
                 if self.step % t.checkpoint_every == 0:
                     self.save()
                 for callback in self.callbacks:
