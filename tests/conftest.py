@@ -37,3 +37,17 @@ def quiet_overrides(tmp_path) -> list[str]:
 @pytest.fixture
 def photo_dir() -> Path:
     return require_data("gan_getting_started/photo_jpg")
+
+
+def write_tinted_folders(root: Path, count: int, shape=(40, 48)) -> tuple[Path, Path]:
+    """root/style (reddish) and root/content (bluish) noise images: two separable tiny domains."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name, tint in [("style", (45, 0, 0)), ("content", (0, 0, 45))]:
+        (root / name).mkdir()
+        for i in range(count):
+            arr = np.clip(rng.integers(0, 200, (*shape, 3)) + np.array(tint), 0, 255).astype(np.uint8)
+            Image.fromarray(arr).save(root / name / f"{i}.png")
+    return root / "style", root / "content"

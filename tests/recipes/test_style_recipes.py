@@ -4,6 +4,7 @@ import pytest
 import torch
 from PIL import Image
 
+from conftest import write_tinted_folders
 from styleforge import load_config, train
 from styleforge.cli import main
 from styleforge.training.checkpoint import load_checkpoint
@@ -16,13 +17,7 @@ TINY = ["data.image_size=32", "data.load_size=36", "model.generator_args={base_c
 
 @pytest.fixture
 def folders(tmp_path):
-    rng = np.random.default_rng(0)
-    for name, tint in [("style", (40, 0, 0)), ("content", (0, 0, 40))]:
-        (tmp_path / name).mkdir()
-        for i in range(6):
-            arr = np.clip(rng.integers(0, 200, (40, 48, 3)) + np.array(tint), 0, 255).astype(np.uint8)
-            Image.fromarray(arr).save(tmp_path / name / f"{i}.png")
-    return tmp_path / "style", tmp_path / "content"
+    return write_tinted_folders(tmp_path, 6)
 
 
 def _config(recipe, folders, overrides):

@@ -1,10 +1,9 @@
 """train.eval_every: held-out quality metrics land in the run log during training."""
 import math
 
-import numpy as np
 import pytest
-from PIL import Image
 
+from conftest import write_tinted_folders
 from styleforge import load_config, train
 from styleforge.errors import ConfigError
 from styleforge.training.run_log import read_log
@@ -12,13 +11,7 @@ from styleforge.training.run_log import read_log
 
 @pytest.fixture
 def folders(tmp_path):
-    rng = np.random.default_rng(0)
-    for name, tint in [("style", (50, 0, 0)), ("content", (0, 0, 50))]:
-        (tmp_path / name).mkdir()
-        for i in range(24):
-            arr = np.clip(rng.integers(0, 200, (36, 40, 3)) + np.array(tint), 0, 255).astype(np.uint8)
-            Image.fromarray(arr).save(tmp_path / name / f"{i}.png")
-    return tmp_path / "style", tmp_path / "content"
+    return write_tinted_folders(tmp_path, 24, (36, 40))
 
 
 def _config(folders, quiet, extra):

@@ -1,5 +1,5 @@
 """Shared layers and initialisation."""
-from .blocks import ResnetBlock, norm_layer, upsample
+from .blocks import ResnetBlock, collect_features, norm_layer, upsample
 from .init import init_weights
 
-__all__ = ["ResnetBlock", "init_weights", "norm_layer", "upsample"]
+__all__ = ["ResnetBlock", "collect_features", "init_weights", "norm_layer", "upsample"]

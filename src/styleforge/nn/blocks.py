@@ -39,3 +39,16 @@ def upsample(in_channels: int, out_channels: int, mode: str, bias: bool) -> nn.M
         return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
                              nn.Conv2d(in_channels, out_channels, 3, bias=bias))
     raise ValueError(f"unknown upsampling '{mode}'; valid: transposed, resize")
+
+
+def collect_features(stages, x: torch.Tensor, ids, start: int = 0) -> list[torch.Tensor]:
+    """Run `stages` in order on x; return the outputs of stage ids `ids` (numbered from `start`),
+    stopping after the last one wanted."""
+    out, wanted, last = [], set(ids), max(ids)
+    for i, stage in enumerate(stages, start=start):
+        if i > last:
+            break
+        x = stage(x)
+        if i in wanted:
+            out.append(x)
+    return out

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...nn import init_weights
+from ...nn import collect_features, init_weights
 from ..registry import GENERATORS
 
 
@@ -63,14 +63,8 @@ class LightGenerator(nn.Module):
     def features(self, x: torch.Tensor, ids) -> list[torch.Tensor]:
         """id 0 = stem output (N, b, H, W); id i >= 1 = output of self.layers[i - 1]."""
         x = self.stem(x)
-        wanted, out = set(ids), [x] if 0 in ids else []
-        for i, layer in enumerate(self.layers, start=1):
-            if i > max(ids):
-                break
-            x = layer(x)
-            if i in wanted:
-                out.append(x)
-        return out
+        deeper = [i for i in ids if i > 0]
+        return ([x] if 0 in ids else []) + (collect_features(self.layers, x, deeper, start=1) if deeper else [])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skip = self.stem(x)

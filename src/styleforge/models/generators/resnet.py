@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...nn import ResnetBlock, init_weights, norm_layer, upsample
+from ...nn import ResnetBlock, collect_features, init_weights, norm_layer, upsample
 from ..registry import GENERATORS
 
 
@@ -47,11 +47,4 @@ class ResnetGenerator(nn.Module):
 
     def features(self, x: torch.Tensor, ids: tuple[int, ...] | list[int]) -> list[torch.Tensor]:
         """Activations after layers `ids` (0 = after the first layer), computed up to max(ids)."""
-        out, wanted = [], set(ids)
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in wanted:
-                out.append(x)
-            if i >= max(ids):
-                break
-        return out
+        return collect_features(self.layers, x, ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...nn import init_weights, norm_layer
+from ...nn import collect_features, init_weights, norm_layer
 from ..registry import GENERATORS
 
 
@@ -55,14 +55,7 @@ class UnetGenerator(nn.Module):
 
     def features(self, x: torch.Tensor, ids) -> list[torch.Tensor]:
         """Outputs of encoder stages `ids` (0 = outermost, (N, b, H/2, W/2))."""
-        out, wanted = [], set(ids)
-        for i, stage in enumerate(self.layers):
-            if i > max(ids):
-                break
-            x = stage(x)
-            if i in wanted:
-                out.append(x)
-        return out
+        return collect_features(self.layers, x, ids)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skips = []
