@@ -131,3 +131,12 @@ def test_unet_reference_depth_has_skip_connections_at_every_scale():
     assert g.size_multiple == 16
     assert [f.shape[-1] for f in g.features(torch.zeros(1, 3, 64, 64), [0, 1, 2, 3])] == [32, 16, 8, 4]
     assert g(torch.zeros(1, 3, 64, 64)).shape == (1, 3, 64, 64)
+
+
+def test_dcgan_discriminator_options():
+    d = DISCRIMINATORS.create("dcgan", image_size=28, channels=1, base_channels=8, norm="none", spectral_norm=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    assert all(hasattr(m, "weight_orig") for m in d.modules() if isinstance(m, torch.nn.Conv2d))
+    assert d(torch.randn(3, 1, 28, 28)).shape == (3,)
+    with pytest.raises(ValueError, match="norm"):
+        DISCRIMINATORS.create("dcgan", image_size=28, norm="instance")

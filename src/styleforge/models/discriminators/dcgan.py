@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import spectral_norm as _spectral
 
 from ...nn import init_weights
 from ..generators.dcgan import dcgan_stages
@@ -11,17 +12,25 @@ from ..registry import DISCRIMINATORS
 
 @DISCRIMINATORS.register("dcgan")
 class DCGANDiscriminator(nn.Module):
-    """images (N, channels, image_size, image_size) -> logits (N,). No norm on the first layer."""
+    """images (N, channels, image_size, image_size) -> logits (N,). No norm on the first layer.
 
-    def __init__(self, image_size: int = 32, channels: int = 3, base_channels: int = 64):
+    `norm`: 'batch' (the paper) or 'none'; `spectral_norm` wraps every conv (Miyato et al. 2018).
+    """
+
+    def __init__(self, image_size: int = 32, channels: int = 3, base_channels: int = 64, norm: str = "batch",
+                 spectral_norm: bool = False):
         super().__init__()
+        if norm not in ("batch", "none"):
+            raise ValueError(f"DCGAN discriminator norm must be 'batch' or 'none', got '{norm}'")
+        sn = _spectral if spectral_norm else (lambda m: m)
         start, stages = dcgan_stages(image_size)
-        layers: list[nn.Module] = [nn.Conv2d(channels, base_channels, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        layers: list[nn.Module] = [sn(nn.Conv2d(channels, base_channels, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
         width = base_channels
         for _ in range(stages - 1):
-            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2), nn.LeakyReLU(0.2, True)]
+            layers += [sn(nn.Conv2d(width, width * 2, 4, 2, 1, bias=norm != "batch")),
+                       nn.BatchNorm2d(width * 2) if norm == "batch" else nn.Identity(), nn.LeakyReLU(0.2, True)]
             width *= 2
-        layers += [nn.Conv2d(width, 1, start, 1, 0)]
+        layers += [sn(nn.Conv2d(width, 1, start, 1, 0))]
         self.body = nn.Sequential(*layers)
         init_weights(self)
 
