@@ -53,3 +53,22 @@ def test_evaluate_names_the_missing_inception_file(tmp_path, capsys, monkeypatch
                  "--metrics", "fid", "--size", "32", "--holdout", "0", "--out", str(tmp_path / "eval")])
     assert code == 2
     assert "pt_inception-2015-12-05" in capsys.readouterr().err
+
+
+def test_evaluate_fid_and_kid_with_a_weights_file(tmp_path, capsys):
+    from styleforge.metrics.inception import FIDInception
+
+    content = tmp_path / "c"
+    _folder(content, 6, 0, [0.0, 0.0, 0.0])
+    weights = tmp_path / "inception.pth"
+    torch.manual_seed(0)
+    torch.save(FIDInception().state_dict(), weights)
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    save_pretrained(g.eval(), tmp_path / "model", metadata={"task": "image"})
+    code = main(["evaluate", "--model", str(tmp_path / "model"), "--content", str(content), "--style", str(content),
+                 "--metrics", "fid,kid", "--size", "32", "--holdout", "0", "--inception", str(weights),
+                 "--out", str(tmp_path / "eval")])
+    assert code == 0
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert {"fid", "kid", "kid_std"} <= set(metrics["model"])
+    assert abs(metrics["identity"]["fid"]) < 1e-3  # identity outputs are the reference set itself

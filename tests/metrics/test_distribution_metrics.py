@@ -94,3 +94,37 @@ def test_edge_similarity_and_colour_distance():
     noisy = a + 0.3 * torch.randn(a.shape, generator=torch.Generator().manual_seed(0))
     assert (edge_similarity(a, noisy) < 0.9).all()
     assert color_distance(a, a) < 1e-6 < color_distance(a, (a + 0.3).clamp(-1, 1))
+
+
+def test_fid_inception_has_the_published_layout():
+    from styleforge.metrics.inception import FIDInception
+
+    net = FIDInception()
+    shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    assert sum(p.numel() for p in net.parameters()) == 23_850_960  # torchvision Inception-v3 minus aux, 1008 logits
+    assert shapes["Conv2d_1a_3x3.conv.weight"] == (32, 3, 3, 3)
+    assert shapes["Mixed_6e.branch7x7dbl_5.conv.weight"] == (192, 192, 1, 7)
+    assert shapes["Mixed_7c.branch3x3dbl_3b.conv.weight"] == (384, 384, 3, 1)
+    assert shapes["Mixed_7c.branch_pool.conv.weight"] == (192, 2048, 1, 1)
+    assert shapes["fc.weight"] == (1008, 2048)
+    assert not any(k.startswith("AuxLogits") for k in shapes)
+    assert all(m.eps == 1e-3 for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_fid_inception_loads_a_weights_file_strictly_and_scores(tmp_path, monkeypatch):
+    from styleforge.errors import ModelFileError
+    from styleforge.metrics.frechet import fid
+    from styleforge.metrics.inception import FIDInception
+
+    torch.manual_seed(0)
+    path = tmp_path / INCEPTION_FILE
+    torch.save(FIDInception().state_dict(), path)
+    monkeypatch.setenv("STYLEFORGE_INCEPTION", str(path))
+    net = FIDInception.from_weights()
+    a = _textures(12, 0)
+    assert net(a).shape == (12, 2048)
+    assert fid(a, a, net)["fid"] == pytest.approx(0.0, abs=1e-3)
+    broken = tmp_path / "broken.pth"
+    torch.save({"fc.weight": torch.zeros(3)}, broken)
+    with pytest.raises(ModelFileError, match="not the FID Inception weights"):
+        FIDInception.from_weights(broken)

@@ -66,10 +66,8 @@ def compute_metrics(photos: torch.Tensor, outputs: torch.Tensor, style: torch.Te
             result["color"] = color_distance(outputs, style)
         elif name in ("fid", "kid"):
             if features is None:
-                from .frechet import inception_weights
-                inception_weights()  # raises with the file name and how to supply it
-                raise StyleforgeError("fid/kid: the FID Inception network is not built into this version; "
-                                      "pass a feature extractor through the library API (metrics.fid/kid)")
+                from .inception import FIDInception
+                features = FIDInception.from_weights()  # names the weights file when it is absent
             from .frechet import fid, kid
             result.update(fid(outputs, style, features) if name == "fid" else kid(outputs, style, features))
         else:
