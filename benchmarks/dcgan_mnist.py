@@ -39,10 +39,11 @@ def main() -> None:
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--out", default="out/bench")
     p.add_argument("--json", default="out/bench_dcgan_mnist.json")
+    p.add_argument("--judge-epochs", type=int, default=2, help="epochs of the judge classifier (default: 2)")
     p.add_argument("--set", dest="overrides", action="append", default=[])
     args = p.parse_args()
 
-    judge, judge_acc = mnist_judge()
+    judge, judge_acc = mnist_judge(epochs=args.judge_epochs)
     print(f"judge accuracy on held-out MNIST: {judge_acc:.4f}")
     config = load_config("mnist", [f"train.steps={args.steps}", f"loss.adversarial={args.loss}",
                                    f"run.output_dir={args.out}", "train.progress=false",
@@ -71,7 +72,7 @@ def main() -> None:
 
     run = train(config, callbacks=[evaluate])
     speeds = [r["images_per_s"] for r in read_log(run)[1:]]
-    result = {"benchmark": "dcgan_mnist", "loss": args.loss, "steps": args.steps,
+    result = {"benchmark": "dcgan_mnist", "loss": args.loss, "steps": args.steps, "judge_epochs": args.judge_epochs,
               "batch_size": config.train.batch_size, "threads": torch.get_num_threads(),
               "judge_accuracy": judge_acc, "train_images_per_s": sum(speeds) / max(1, len(speeds)),
               "bar": {"confident": BAR_CONFIDENT, "min_class": BAR_MIN_CLASS},

@@ -125,8 +125,13 @@ def load_tensor(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -
 
 def save_image(tensor: torch.Tensor, path: str | os.PathLike, quality: int = 95) -> Path:
     """Write float CHW in [-1, 1] atomically; the format follows the suffix (PNG, JPEG, TIFF, WebP)."""
+    return save_array(to_uint8(tensor), path, quality)
+
+
+def save_array(array: np.ndarray, path: str | os.PathLike, quality: int = 95) -> Path:
+    """Write uint8 HWC (HW1 grey) atomically; the format follows the suffix (PNG, JPEG, TIFF, WebP)."""
     path = Path(path)
-    im = to_pil(tensor)
+    im = Image.fromarray(array[:, :, 0], mode="L") if array.shape[2] == 1 else Image.fromarray(array, mode="RGB")
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
         raise ImageReadError(path, f"unsupported output format '{path.suffix}'; use .png, .jpg, .tif or .webp")

@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours, take the style's luminance")
     p.add_argument("--format", default="", help="output extension for folders (default: keep each input's)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
+    p.add_argument("--tile", type=int, default=1024, help="images larger than this are stylised in overlapping "
+                                                          "tiles of this size (bounded memory; default: 1024)")
+    p.add_argument("--overlap", type=int, default=128, help="tile overlap in pixels (default: 128)")
     p.set_defaults(run=run)
 
 
@@ -33,15 +36,15 @@ def run(args) -> int:
 
     from ..data.datasets import list_image_files
     from ..errors import ImageReadError, StyleforgeError
-    from ..imageio import load_tensor, save_image
+    from ..imageio import read_image, save_array
     from ..inference import Stylizer, resolve_style
 
     stylizer = Stylizer.from_pretrained(resolve_style(args.style, args.model))
     source = Path(args.input)
     if source.is_file() or not source.exists():
-        image = load_tensor(source)  # a missing or broken single file is a one-line error
-        out = stylizer(image[None], args.strength, args.preserve_color)[0]
-        print(f"wrote {save_image(out, args.output, quality=args.quality)}")
+        image = read_image(source)  # a missing or broken single file is a one-line error
+        out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)
+        print(f"wrote {save_array(out, args.output, quality=args.quality)}")
         return 0
     files, problems = list_image_files(source)
     target = Path(args.output)
@@ -50,8 +53,8 @@ def run(args) -> int:
         rel = f.relative_to(source)
         dest = target / (rel.with_suffix("." + args.format.lstrip(".")) if args.format else rel)
         try:
-            out = stylizer(load_tensor(f)[None], args.strength, args.preserve_color)[0]
-            save_image(out, dest, quality=args.quality)
+            out = stylizer.stylize_array(read_image(f), args.strength, args.preserve_color, args.tile, args.overlap)
+            save_array(out, dest, quality=args.quality)
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))
     done = len(files) - (len(failures) - len(problems))

@@ -5,12 +5,14 @@ import os
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..errors import ModelFileError, StyleforgeError
 from ..models import load_pretrained
 from .color import preserve_color
+from .tiling import stylize_tiled
 from .sampler import resolve_model_dir
 
 
@@ -62,3 +64,9 @@ class Stylizer:
             styled = preserve_color(styled, x)
         out = x + strength * (styled - x)
         return out.clamp(-1, 1).cpu()
+
+    def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
+                      tile: int = 1024, overlap: int = 128) -> np.ndarray:
+        """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
+        so memory stays bounded by the tile size (see inference.tiling)."""
+        return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)
