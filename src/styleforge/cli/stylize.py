@@ -8,6 +8,8 @@ EXAMPLES = """examples:
   styleforge stylize --style monet --input photo.jpg --output photo_monet.jpg
   styleforge stylize --model runs/00004-cut-monet --input holiday/ --output holiday_monet/ --strength 0.8
   styleforge stylize --style monet --input photo.jpg --output out.png --preserve-color
+  styleforge stylize --style monet --input ad.png --output ad_monet.png --keep-rect 40,300,200,120 --feather 12
+  styleforge stylize --style monet --input print.tif --output print_monet.tif --tile 512
 """
 
 
@@ -25,13 +27,17 @@ def add_parser(sub) -> None:
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours, take the style's luminance")
     p.add_argument("--format", default="", help="output extension for folders (default: keep each input's)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
-    p.add_argument("--tile", type=int, default=1024, help="images larger than this are stylised in overlapping "
-                                                          "tiles of this size (bounded memory; default: 1024)")
-    p.add_argument("--overlap", type=int, default=128, help="tile overlap in pixels (default: 128)")
+    p.add_argument("--tile", type=int, default=512, help="images larger than this are stylised in overlapping "
+                                                          "tiles of this size (bounded memory; default: 512)")
+    p.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default: 64)")
+    p.add_argument("--mask", help="mask image: white = stylise, black = keep the original (resized to each image)")
+    p.add_argument("--keep-rect", metavar="X,Y,W,H", help="keep this rectangle untouched (e.g. a logo)")
+    p.add_argument("--feather", type=int, default=8, help="mask edge softening radius in pixels (default: 8)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    import numpy as np
     from tqdm import tqdm
 
     from ..data.datasets import list_image_files
@@ -40,10 +46,22 @@ def run(args) -> int:
     from ..inference import Stylizer, resolve_style
 
     stylizer = Stylizer.from_pretrained(resolve_style(args.style, args.model))
+
+    def apply(image):
+        out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)
+        if not (args.mask or args.keep_rect):
+            return out
+        from ..inference.masks import apply_mask, feather, load_mask, rect_mask
+        h, w = image.shape[:2]
+        mask = load_mask(args.mask, h, w) if args.mask else np.ones((h, w), np.float32)
+        if args.keep_rect:
+            mask = mask * rect_mask(h, w, args.keep_rect)
+        return apply_mask(image, out, feather(mask, args.feather))
+
     source = Path(args.input)
     if source.is_file() or not source.exists():
         image = read_image(source)  # a missing or broken single file is a one-line error
-        out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)
+        out = apply(image)
         print(f"wrote {save_array(out, args.output, quality=args.quality)}")
         return 0
     files, problems = list_image_files(source)
@@ -53,7 +71,7 @@ def run(args) -> int:
         rel = f.relative_to(source)
         dest = target / (rel.with_suffix("." + args.format.lstrip(".")) if args.format else rel)
         try:
-            out = stylizer.stylize_array(read_image(f), args.strength, args.preserve_color, args.tile, args.overlap)
+            out = apply(read_image(f))
             save_array(out, dest, quality=args.quality)
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))
