@@ -9,6 +9,7 @@ EXAMPLES = """examples:
   styleforge stylize --model runs/00004-cut-monet --input holiday/ --output holiday_monet/ --strength 0.8
   styleforge stylize --style monet --input photo.jpg --output out.png --preserve-color
   styleforge stylize --style monet --input ad.png --output ad_monet.png --keep-rect 40,300,200,120 --feather 12
+  styleforge stylize --model runs/a=0.7,runs/b=0.3 --input photo.jpg --output blend.jpg
   styleforge stylize --style monet --input print.tif --output print_monet.tif --tile 512
 """
 
@@ -19,8 +20,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("stylize", help="apply a learned style to an image or a folder", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--style", help="a bundled style name (e.g. monet)")
-    src.add_argument("--model", help="a run folder or an export folder")
+    src.add_argument("--style", help="a bundled style name (e.g. monet); NAME=W,NAME=W blends several")
+    src.add_argument("--model", help="a run folder or an export folder; PATH=W,PATH=W blends several")
     p.add_argument("--input", required=True, help="an image file or a folder (searched recursively)")
     p.add_argument("--output", required=True, help="output file, or output folder for a folder input")
     p.add_argument("--strength", type=float, default=1.0, help="0 = original photo, 1 = full style (default: 1)")
@@ -45,7 +46,12 @@ def run(args) -> int:
     from ..imageio import read_image, save_array
     from ..inference import Stylizer, resolve_style
 
-    stylizer = Stylizer.from_pretrained(resolve_style(args.style, args.model))
+    from ..inference.fusion import FusedStylizer, parse_weighted
+
+    specs = parse_weighted(args.style or args.model)
+    stylizers = [Stylizer.from_pretrained(resolve_style(name, None) if args.style else resolve_style(None, name))
+                 for name, _ in specs]
+    stylizer = stylizers[0] if len(specs) == 1 else FusedStylizer(stylizers, [w for _, w in specs])
 
     def apply(image):
         out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)
