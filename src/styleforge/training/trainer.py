@@ -140,6 +140,26 @@ class Trainer:
         save_checkpoint(self.state_dict(), self.run_dir / CHECKPOINT_NAME)
         self.export()
 
+    MAX_ROLLBACKS = 3
+
+    def _recover(self, bad: list[str]) -> None:
+        """A non-finite loss: roll back to the last checkpoint with halved learning rates, or stop.
+
+        The weights were already updated by the bad step, so the step cannot just be skipped; the last
+        checkpoint (or, before the first one, the state at the start of this run) is the last good state.
+        """
+        self.rollbacks = getattr(self, "rollbacks", 0) + 1
+        where = f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}"
+        path = self.run_dir / CHECKPOINT_NAME
+        if self.rollbacks > self.MAX_ROLLBACKS or not path.is_file():
+            raise StyleforgeError(f"{where}; stopped after {self.rollbacks - 1} rollbacks with halved learning "
+                                  f"rates: lower train.lr_* or check the data (last good checkpoint kept)")
+        scale = 0.5 ** self.rollbacks
+        self.load_state_dict(load_checkpoint(path))
+        self.base_lrs = {k: v * 0.5 for k, v in self.base_lrs.items()}
+        self.logger.log(self.step, {"rollback": self.rollbacks, "lr_scale_after_rollback": scale})
+        print(f"\n{where}: rolled back to step {self.step} with learning rates x{scale:g}", flush=True)
+
     def export_module(self) -> torch.nn.Module:
         """The network that export/ receives: the EMA copy of the recipe's export network where there is one."""
         name = self.recipe.export_network
@@ -183,14 +203,15 @@ class Trainer:
         try:
             if self.step == 0:
                 self.write_samples()
+                self.save()  # a good state to roll back to from the first step on
             while self.step < t.steps:
                 batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
                 self._set_learning_rates()
                 losses = self.recipe.training_step(batch, self.optimizers)
                 bad = [k for k, v in losses.items() if not math.isfinite(v)]
                 if bad:
-                    raise StyleforgeError(f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}; "
-                                          f"lower train.lr_* or check the data (last good checkpoint kept)")
+                    self._recover(bad)
+                    continue
                 for name, ema in self.ema.items():
                     ema.update(self.recipe.networks[name])
                 self.step += 1
