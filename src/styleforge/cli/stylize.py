@@ -49,8 +49,13 @@ def run(args) -> int:
     from ..inference.fusion import FusedStylizer, parse_weighted
 
     specs = parse_weighted(args.style or args.model)
-    stylizers = [Stylizer.from_pretrained(resolve_style(name, None) if args.style else resolve_style(None, name))
-                 for name, _ in specs]
+    def load(name):
+        if args.model and name.endswith(".onnx"):
+            from ..inference.onnx_stylizer import OnnxStylizer
+            return OnnxStylizer(name)
+        return Stylizer.from_pretrained(resolve_style(name, None) if args.style else resolve_style(None, name))
+
+    stylizers = [load(name) for name, _ in specs]
     stylizer = stylizers[0] if len(specs) == 1 else FusedStylizer(stylizers, [w for _, w in specs])
 
     def apply(image):
