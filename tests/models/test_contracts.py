@@ -140,3 +140,5 @@ def test_dcgan_discriminator_options():
     assert d(torch.randn(3, 1, 28, 28)).shape == (3,)
     with pytest.raises(ValueError, match="norm"):
         DISCRIMINATORS.create("dcgan", image_size=28, norm="instance")
+    d = DISCRIMINATORS.create("dcgan", image_size=28, channels=1, base_channels=8, minibatch_std=True)
+    assert d.head.in_channels == 16 + 1 and d(torch.randn(4, 1, 28, 28)).shape == (4,)
