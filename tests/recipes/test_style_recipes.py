@@ -63,3 +63,20 @@ def test_stylize_cli_on_file_and_folder_with_a_bad_file(folders, quiet_overrides
     assert len(list((tmp_path / "out").glob("*.png"))) == 6 and "skipped" in out and "broken.jpg" in out
     assert main(["stylize", "--model", str(run), "--input", str(content / "broken.jpg"), "--output", str(tmp_path / "b.png")]) == 2
     assert "broken.jpg" in capsys.readouterr().err
+
+
+def test_folder_batch_mirrors_the_tree_and_resumes(folders, quiet_overrides, tmp_path, capsys):
+    run = train(_config("fastcut", folders, quiet_overrides + ["train.steps=1"]))
+    _, content = folders
+    (content / "sub" / "deeper").mkdir(parents=True)
+    Image.open(content / "0.png").save(content / "sub" / "deeper" / "x.png")
+    out = tmp_path / "batch"
+    assert main(["stylize", "--model", str(run), "--input", str(content), "--output", str(out)]) == 0
+    assert (out / "sub" / "deeper" / "x.png").is_file() and len(list(out.rglob("*.png"))) == 7
+    marker = (out / "3.png").stat().st_mtime_ns
+    (out / "5.png").unlink()  # as if the batch had stopped before this file
+    capsys.readouterr()
+    assert main(["stylize", "--model", str(run), "--input", str(content), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "stylised 1 of 7" in printed and "6 already done" in printed
+    assert (out / "5.png").is_file() and (out / "3.png").stat().st_mtime_ns == marker

@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--tile", type=int, default=512, help="images larger than this are stylised in overlapping "
                                                           "tiles of this size (bounded memory; default: 512)")
     p.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default: 64)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="for folders: redo outputs that already exist (default: skip them, so a stopped batch resumes)")
     p.add_argument("--mask", help="mask image: white = stylise, black = keep the original (resized to each image)")
     p.add_argument("--keep-rect", metavar="X,Y,W,H", help="keep this rectangle untouched (e.g. a logo)")
     p.add_argument("--feather", type=int, default=8, help="mask edge softening radius in pixels (default: 8)")
@@ -78,17 +80,22 @@ def run(args) -> int:
     files, problems = list_image_files(source)
     target = Path(args.output)
     failures = list(problems)
+    skipped_done = 0
     for f in tqdm(files, unit="image", file=sys.stderr):
         rel = f.relative_to(source)
         dest = target / (rel.with_suffix("." + args.format.lstrip(".")) if args.format else rel)
+        if dest.exists() and not args.overwrite:
+            skipped_done += 1
+            continue
         try:
             out = apply(read_image(f))
             save_array(out, dest, quality=args.quality)
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))
-    done = len(files) - (len(failures) - len(problems))
+    done = len(files) - (len(failures) - len(problems)) - skipped_done
     print(f"stylised {done} of {len(files)} images into {target}"
+          + (f" ({skipped_done} already done, kept)" if skipped_done else "")
           + (f"; {len(failures)} skipped:" if failures else ""))
     for path, reason in failures:
         print(f"  skipped {path}: {reason}")
-    return 0 if done > 0 or not files else 2
+    return 0 if done + skipped_done > 0 or not files else 2
