@@ -59,6 +59,12 @@ def probe(path):
 
 @pytest.fixture(scope="module")
 def photo():
+    """A shared landscape photo when ../shared is present, else a smooth synthetic image."""
+    from conftest import DATA
+
+    folder = DATA / "gan_getting_started" / "photo_jpg"
+    if folder.is_dir():
+        return np.asarray(Image.open(sorted(folder.iterdir())[0]).convert("RGB"))
     rng = np.random.default_rng(0)
     low = torch.from_numpy(rng.random((1, 3, 12, 12))).float()
     img = torch.nn.functional.interpolate(low, size=(256, 256), mode="bicubic", align_corners=False)[0].clamp(0, 1)
