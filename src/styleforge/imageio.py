@@ -128,8 +128,18 @@ def save_image(tensor: torch.Tensor, path: str | os.PathLike, quality: int = 95)
     return save_array(to_uint8(tensor), path, quality)
 
 
-def save_array(array: np.ndarray, path: str | os.PathLike, quality: int = 95) -> Path:
-    """Write uint8 HWC (HW1 grey) atomically; the format follows the suffix (PNG, JPEG, TIFF, WebP)."""
+def icc_profile(path: str | os.PathLike) -> bytes | None:
+    """The embedded ICC colour profile of an image file (header only; no decode), or None."""
+    try:
+        with Image.open(path) as im:
+            return im.info.get("icc_profile")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def save_array(array: np.ndarray, path: str | os.PathLike, quality: int = 95, icc: bytes | None = None) -> Path:
+    """Write uint8 HWC (HW1 grey) atomically; the format follows the suffix (PNG, JPEG, TIFF, WebP).
+    `icc`: an ICC profile to embed (e.g. the input's, so colours are interpreted alike)."""
     path = Path(path)
     im = Image.fromarray(array[:, :, 0], mode="L") if array.shape[2] == 1 else Image.fromarray(array, mode="RGB")
     fmt = Image.registered_extensions().get(path.suffix.lower())
@@ -137,6 +147,8 @@ def save_array(array: np.ndarray, path: str | os.PathLike, quality: int = 95) ->
         raise ImageReadError(path, f"unsupported output format '{path.suffix}'; use .png, .jpg, .tif or .webp")
     with atomic_path(path) as tmp:
         kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+        if icc and fmt in ("JPEG", "PNG", "TIFF", "WEBP"):
+            kwargs["icc_profile"] = icc
         im.save(tmp, format=fmt, **kwargs)
     return path
 

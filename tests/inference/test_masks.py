@@ -44,3 +44,17 @@ def test_stylize_cli_keeps_the_protected_rectangle(tmp_path, capsys):
     out = np.asarray(Image.open(tmp_path / "out.png"))
     assert np.array_equal(out[24:46, 34:66], photo[24:46, 34:66])
     assert np.abs(out[:10].astype(int) - photo[:10]).mean() > 20
+
+
+def test_stylize_keeps_size_and_the_icc_profile(tmp_path):
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    save_pretrained(g.eval(), tmp_path / "model", metadata={"task": "image"})
+    Image.fromarray(np.full((30, 45, 3), 100, np.uint8)).save(tmp_path / "in.jpg", icc_profile=icc, quality=95)
+    for out in ("out.jpg", "out.png", "out.tif"):
+        assert main(["stylize", "--model", str(tmp_path / "model"), "--input", str(tmp_path / "in.jpg"),
+                     "--output", str(tmp_path / out)]) == 0
+        with Image.open(tmp_path / out) as im:
+            assert im.size == (45, 30) and im.info.get("icc_profile") == icc

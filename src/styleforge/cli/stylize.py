@@ -45,7 +45,7 @@ def run(args) -> int:
 
     from ..data.datasets import list_image_files
     from ..errors import ImageReadError, StyleforgeError
-    from ..imageio import read_image, save_array
+    from ..imageio import icc_profile, read_image, save_array
     from ..inference import Stylizer, resolve_style
 
     from ..inference.fusion import FusedStylizer, parse_weighted
@@ -75,7 +75,7 @@ def run(args) -> int:
     if source.is_file() or not source.exists():
         image = read_image(source)  # a missing or broken single file is a one-line error
         out = apply(image)
-        print(f"wrote {save_array(out, args.output, quality=args.quality)}")
+        print(f"wrote {save_array(out, args.output, quality=args.quality, icc=icc_profile(source))}")
         return 0
     files, problems = list_image_files(source)
     target = Path(args.output)
@@ -89,7 +89,7 @@ def run(args) -> int:
             continue
         try:
             out = apply(read_image(f))
-            save_array(out, dest, quality=args.quality)
+            save_array(out, dest, quality=args.quality, icc=icc_profile(f))
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))
     done = len(files) - (len(failures) - len(problems)) - skipped_done
