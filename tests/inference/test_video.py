@@ -115,3 +115,27 @@ def test_stabilizer_halves_flicker_and_keeps_fidelity(photo):
         ps = psnr(torch.from_numpy(s).permute(2, 0, 1)[None] * 2 - 1, t).item()
         pp = psnr(torch.from_numpy(p).permute(2, 0, 1)[None] * 2 - 1, t).item()
         assert ps >= pp - 0.5
+
+
+def test_variable_frame_rate_timestamps_are_kept(tmp_path, photo, model):
+    frames = pan_frames(photo, 10, 64, 48)
+    times_ms = [0, 40, 80, 200, 240, 400, 440, 480, 700, 740]  # irregular gaps
+    clip = tmp_path / "vfr.mkv"
+    with av.open(str(clip), "w") as out:
+        v = out.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.time_base = v.codec_context.time_base = __import__("fractions").Fraction(1, 1000)
+        for f, t in zip(frames, times_ms):
+            frame = av.VideoFrame.from_ndarray(f, format="rgb24")
+            frame.pts, frame.time_base = t, v.time_base
+            for p in v.encode(frame):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+
+    def stamps(path):
+        with av.open(str(path)) as c:
+            return [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
+
+    assert main(["stylize-video", str(clip), str(tmp_path / "out.mkv"), "--model", str(tmp_path / "model")]) == 0
+    assert stamps(tmp_path / "out.mkv") == stamps(clip) == times_ms

@@ -46,6 +46,7 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
             vout.width, vout.height = width, height
             vout.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
             vout.time_base = vin.time_base
+            vout.codec_context.time_base = vin.time_base  # frame timestamps pass through unrounded (VFR)
             vout.codec_context.options = {"crf": str(crf), "preset": "veryfast"}
             if vin.codec_context.sample_aspect_ratio:
                 vout.codec_context.sample_aspect_ratio = vin.codec_context.sample_aspect_ratio
