@@ -139,3 +139,25 @@ def test_variable_frame_rate_timestamps_are_kept(tmp_path, photo, model):
 
     assert main(["stylize-video", str(clip), str(tmp_path / "out.mkv"), "--model", str(tmp_path / "model")]) == 0
     assert stamps(tmp_path / "out.mkv") == stamps(clip) == times_ms
+
+
+def test_display_rotation_is_kept(tmp_path, photo, model):
+    frames = pan_frames(photo, 4, 64, 48)
+    clip = tmp_path / "rot.mp4"
+    with av.open(str(clip), "w") as out:
+        v = out.add_stream("libx264", rate=10)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.set_display_rotation(90)
+        for f in frames:
+            for p in v.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+
+    def rotation(path):
+        with av.open(str(path)) as c:
+            return next(c.decode(video=0)).rotation
+
+    assert rotation(clip) != 0
+    assert main(["stylize-video", str(clip), str(tmp_path / "out.mp4"), "--model", str(tmp_path / "model")]) == 0
+    assert rotation(tmp_path / "out.mp4") == rotation(clip)

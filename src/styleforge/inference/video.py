@@ -1,5 +1,5 @@
 """Stylise a video file with PyAV: frame rate, timestamps (variable frame rate too), size, pixel aspect,
-rotation metadata and the audio stream (copied, not re-encoded) are kept; output is H.264.
+display rotation and the audio stream (copied, not re-encoded) are kept; output is H.264.
 
 The result is written to a hidden partial file beside the destination and renamed only when complete,
 so a failure never leaves a half-written file under the final name.
@@ -15,6 +15,16 @@ import numpy as np
 
 from ..errors import StyleforgeError
 from .temporal import Stabilizer
+
+
+def _first_frame_rotation(src: Path) -> int:
+    """Display rotation (degrees) recorded for the video, read from its first decoded frame."""
+    import av
+
+    with av.open(str(src)) as c:
+        for frame in c.decode(video=0):
+            return int(round(frame.rotation or 0))
+    return 0
 
 
 def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, strength: float = 1.0,
@@ -50,9 +60,9 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
             vout.codec_context.options = {"crf": str(crf), "preset": "veryfast"}
             if vin.codec_context.sample_aspect_ratio:
                 vout.codec_context.sample_aspect_ratio = vin.codec_context.sample_aspect_ratio
-            for key in ("rotate",):
-                if key in vin.metadata:
-                    vout.metadata[key] = vin.metadata[key]
+            rotation = _first_frame_rotation(src)
+            if rotation:
+                vout.set_display_rotation(rotation)  # players rotate the output as they did the input
             aout = out.add_stream_from_template(ain) if ain is not None else None
             stabilizer = Stabilizer(stabilize)
             bar = tqdm(total=vin.frames or None, unit="frame", file=sys.stderr, disable=not progress)
