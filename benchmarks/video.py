@@ -38,7 +38,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     photo_dir = data_root() / "gan_getting_started" / "photo_jpg"
     photo = read_image(sorted(photo_dir.iterdir())[0])
-    photo = np.asarray(__import__("PIL.Image", fromlist=["Image"]).fromarray(photo).resize((1400, 1000)))
+    photo = np.asarray(__import__("PIL.Image", fromlist=["Image"]).fromarray(photo).resize((2200, 1300)))
     frames = pan_frames(photo, args.frames, args.width, args.height)
     clip = write_clip(work / "clip.mp4", frames, fps=24)
     stylizer = Stylizer.from_pretrained(resolve_style(args.style))

@@ -30,7 +30,8 @@ def add_parser(sub) -> None:
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
     p.add_argument("--tile", type=int, default=512, help="images larger than this are stylised in overlapping "
                                                           "tiles of this size (bounded memory; default: 512)")
-    p.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default: 64)")
+    p.add_argument("--overlap", type=int, default=128,
+                   help="tile overlap in pixels, at least twice the generator's reach (default: 128)")
     p.add_argument("--overwrite", action="store_true",
                    help="for folders: redo outputs that already exist (default: skip them, so a stopped batch resumes)")
     p.add_argument("--mask", help="mask image: white = stylise, black = keep the original (resized to each image)")

@@ -37,5 +37,5 @@ class OnnxStylizer:
         return (images + strength * (styled - images)).clamp(-1, 1)
 
     def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
-                      tile: int = 512, overlap: int = 64) -> np.ndarray:
+                      tile: int = 512, overlap: int = 128) -> np.ndarray:
         return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)

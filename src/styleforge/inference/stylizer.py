@@ -66,7 +66,7 @@ class Stylizer:
         return out.clamp(-1, 1).cpu()
 
     def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
-                      tile: int = 512, overlap: int = 64) -> np.ndarray:
+                      tile: int = 512, overlap: int = 128) -> np.ndarray:
         """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
         so memory stays bounded by the tile size (see inference.tiling)."""
         return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)

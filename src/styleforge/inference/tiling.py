@@ -35,7 +35,7 @@ def _ramp(length: int, overlap: int, lead: bool, trail: bool) -> torch.Tensor:
 
 @torch.no_grad()
 def stylize_tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: np.ndarray, tile: int = 512,
-                  overlap: int = 64) -> np.ndarray:
+                  overlap: int = 128) -> np.ndarray:
     """fn: (1, 3, h, w) in [-1, 1] -> same shape. image: uint8 (H, W, 3) -> uint8 (H, W, 3)."""
     if overlap * 2 > tile:
         raise ValueError(f"overlap ({overlap}) must be at most half the tile size ({tile})")

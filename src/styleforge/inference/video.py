@@ -28,7 +28,7 @@ def _first_frame_rotation(src: Path) -> int:
 
 
 def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, strength: float = 1.0,
-                  keep_color: bool = False, stabilize: float = 0.7, tile: int = 512, overlap: int = 64,
+                  keep_color: bool = False, stabilize: float = 0.7, tile: int = 512, overlap: int = 128,
                   crf: int = 18, progress: bool = True) -> dict:
     """-> {'frames', 'seconds', 'fps', 'audio'}; `stylizer` maps uint8 frames via `stylize_array`."""
     import av
