@@ -8,4 +8,7 @@ test: setup
 test-slow: setup
 	.venv/bin/python -m pytest -m slow
 bench: setup
-	.venv/bin/python benchmarks/dcgan_mnist.py
+	.venv/bin/python benchmarks/dcgan_mnist.py --judge-epochs 10 --steps 7000 --eval-every 1000
+	.venv/bin/python benchmarks/quality.py --recipes cut,fastcut --preset fast --size 128 --steps 500 --eval-every 250 --set train.threads=2
+	.venv/bin/python benchmarks/print_tiling.py --sizes 2048,4096,8192
+	.venv/bin/python benchmarks/video.py --frames 24
