@@ -6,12 +6,10 @@ preserve-colour work unchanged.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ..errors import StyleforgeError
-from .color import preserve_color
-from .tiling import stylize_tiled
+from .stylizer import StylizerBase
 
 
 def parse_weighted(spec: str) -> list[tuple[str, float]]:
@@ -30,20 +28,12 @@ def parse_weighted(spec: str) -> list[tuple[str, float]]:
     return items
 
 
-class FusedStylizer:
-    """sum_i w_i * stylizer_i(x), weights normalised; images (N, 3, H, W) in [-1, 1]."""
+class FusedStylizer(StylizerBase):
+    """sum_i w_i * stylizer_i.styled(x), weights normalised; images (N, 3, H, W) in [-1, 1]."""
 
     def __init__(self, stylizers: list, weights: list[float]):
         total = float(sum(weights))
         self.stylizers, self.weights = stylizers, [w / total for w in weights]
 
-    @torch.no_grad()
-    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False) -> torch.Tensor:
-        styled = sum(w * s(images) for s, w in zip(self.stylizers, self.weights) if w > 0)
-        if keep_color:
-            styled = preserve_color(styled, images)
-        return (images + strength * (styled - images)).clamp(-1, 1)
-
-    def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
-                      tile: int = 512, overlap: int = 128) -> np.ndarray:
-        return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)
+    def styled(self, images: torch.Tensor) -> torch.Tensor:
+        return sum(w * s.styled(images) for s, w in zip(self.stylizers, self.weights) if w > 0)

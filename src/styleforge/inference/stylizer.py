@@ -33,7 +33,32 @@ def resolve_style(style: str | None = None, model: str | os.PathLike | None = No
     return styles[style]
 
 
-class Stylizer:
+class StylizerBase:
+    """What every stylising backend shares: strength / colour keeping and tiled uint8 images.
+
+    Subclasses implement `styled(images) -> images`, (N, 3, H, W) in [-1, 1], any H and W."""
+
+    def styled(self, images: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False) -> torch.Tensor:
+        """images (N, 3, H, W) in [-1, 1] -> (N, 3, H, W): blend(original, styled, strength), optional colour keep."""
+        if not 0.0 <= strength <= 1.0:
+            raise StyleforgeError(f"strength must be in [0, 1], got {strength}")
+        styled = self.styled(images).to(images.device, images.dtype)
+        if keep_color:
+            styled = preserve_color(styled, images)
+        return (images + strength * (styled - images)).clamp(-1, 1)
+
+    def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
+                      tile: int = 512, overlap: int = 128) -> np.ndarray:
+        """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
+        so memory stays bounded by the tile size (see inference.tiling)."""
+        return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)
+
+
+class Stylizer(StylizerBase):
     """Maps photos (N, 3, H, W) in [-1, 1], any H and W, to stylised images of the same size."""
 
     def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int | None = None):
@@ -48,25 +73,10 @@ class Stylizer:
         return cls(module, device)
 
     @torch.no_grad()
-    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False) -> torch.Tensor:
-        """images (N, 3, H, W) in [-1, 1] -> (N, 3, H, W): blend(original, styled, strength), optional colour keep."""
-        if not 0.0 <= strength <= 1.0:
-            raise StyleforgeError(f"strength must be in [0, 1], got {strength}")
+    def styled(self, images: torch.Tensor) -> torch.Tensor:
         x = images.to(self.device)
         h, w = x.shape[-2:]
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
         if ph or pw:  # reflection needs the image to be larger than the padding
-            x_in = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
-        else:
-            x_in = x
-        styled = self.generator(x_in)[..., :h, :w]
-        if keep_color:
-            styled = preserve_color(styled, x)
-        out = x + strength * (styled - x)
-        return out.clamp(-1, 1).cpu()
-
-    def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
-                      tile: int = 512, overlap: int = 128) -> np.ndarray:
-        """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
-        so memory stays bounded by the tile size (see inference.tiling)."""
-        return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)
+            x = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
+        return self.generator(x)[..., :h, :w].cpu()
