@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
 
 
 def demo_photos(size: int = 384) -> dict[str, np.ndarray]:
-    """name -> HWC uint8 RGB: matplotlib's sample photo and a shaded-relief landscape from its DEM."""
+    """name -> HWC uint8 RGB, each `size` px high: matplotlib's sample photo and a shaded-relief
+    landscape from its DEM."""
     import matplotlib
     from matplotlib import cbook
     from matplotlib.colors import LightSource
@@ -38,7 +39,7 @@ def demo_photos(size: int = 384) -> dict[str, np.ndarray]:
     out = {}
     for name, img in photos.items():
         pil = Image.fromarray(img)
-        scale = size / min(pil.size)
+        scale = size / pil.height
         out[name] = np.asarray(pil.resize((round(pil.width * scale), round(pil.height * scale)), Image.LANCZOS))
     return out
 
@@ -62,11 +63,7 @@ def run_style(args) -> int:
         save_image(x[0], out / f"{name}.png")
         save_image(y[0], out / f"{name}_{args.style}.png")
         rows.append(torch.cat([x, y], -1)[0])
-    height = min(r.shape[-2] for r in rows)
-    grid = torch.cat([r[..., :height, :] for r in rows], -1) if len({r.shape[-2] for r in rows}) == 1 else \
-        torch.cat([torch.nn.functional.interpolate(r[None], size=(height, round(r.shape[-1] * height / r.shape[-2])),
-                                                   mode="bilinear", align_corners=False)[0] for r in rows], -1)
-    path = save_image(grid, out / "before_after.png")
+    path = save_image(torch.cat(rows, -1), out / "before_after.png")  # every photo has the same height
     print(f"demo: stylised {len(rows)} sample photos with the bundled '{args.style}' style\n"
           f"      before | after grid: {path}")
     return 0

@@ -19,9 +19,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("stylize", help="apply a learned style to an image or a folder", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--style", help="a bundled style name (e.g. monet); NAME=W,NAME=W blends several")
-    src.add_argument("--model", help="a run folder or an export folder; PATH=W,PATH=W blends several")
+    add_model_options(p)
     p.add_argument("--input", required=True, help="an image file or a folder (searched recursively)")
     p.add_argument("--output", required=True, help="output file, or output folder for a folder input")
     p.add_argument("--strength", type=float, default=1.0, help="0 = original photo, 1 = full style (default: 1)")
@@ -40,6 +38,13 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def add_model_options(p) -> None:
+    """--style / --model, shared by the commands that stylise (see inference.open_stylizer)."""
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--style", help="a bundled style name (e.g. monet); NAME=W,NAME=W blends several")
+    src.add_argument("--model", help="a run folder, an export folder or an .onnx file; PATH=W,PATH=W blends several")
+
+
 def run(args) -> int:
     import numpy as np
     from tqdm import tqdm
@@ -47,19 +52,9 @@ def run(args) -> int:
     from ..data.datasets import list_image_files
     from ..errors import ImageReadError, StyleforgeError
     from ..imageio import icc_profile, read_image, save_array
-    from ..inference import Stylizer, resolve_style
+    from ..inference import open_stylizer
 
-    from ..inference.fusion import FusedStylizer, parse_weighted
-
-    specs = parse_weighted(args.style or args.model)
-    def load(name):
-        if args.model and name.endswith(".onnx"):
-            from ..inference.onnx_stylizer import OnnxStylizer
-            return OnnxStylizer(name)
-        return Stylizer.from_pretrained(resolve_style(name, None) if args.style else resolve_style(None, name))
-
-    stylizers = [load(name) for name, _ in specs]
-    stylizer = stylizers[0] if len(specs) == 1 else FusedStylizer(stylizers, [w for _, w in specs])
+    stylizer = open_stylizer(args.style, args.model)
 
     def apply(image):
         out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)

@@ -10,13 +10,13 @@ EXAMPLES = """examples:
 def add_parser(sub) -> None:
     import argparse
 
+    from .stylize import add_model_options
+
     p = sub.add_parser("stylize-video", help="apply a learned style to a video", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="input video file")
     p.add_argument("output", help="output video file (.mp4, .mkv, .mov)")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--style", help="a bundled style name (e.g. monet)")
-    src.add_argument("--model", help="a run folder or an export folder")
+    add_model_options(p)
     p.add_argument("--strength", type=float, default=1.0, help="0 = original, 1 = full style (default: 1)")
     p.add_argument("--preserve-color", action="store_true", help="keep the frames' colours")
     p.add_argument("--stabilize", type=float, default=0.7,
@@ -26,10 +26,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..inference import Stylizer, resolve_style
+    from ..inference import open_stylizer
     from ..inference.video import stylize_video
 
-    stylizer = Stylizer.from_pretrained(resolve_style(args.style, args.model))
+    stylizer = open_stylizer(args.style, args.model)
     stats = stylize_video(stylizer, args.input, args.output, args.strength, args.preserve_color, args.stabilize,
                           crf=args.crf)
     print(f"wrote {args.output}: {stats['frames']} frames at {stats['fps']:.2f} frames/s"

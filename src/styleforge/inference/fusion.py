@@ -2,14 +2,14 @@
 
 `parse_weighted("monet=0.7,runs/x=0.3")` -> [("monet", 0.7), ("runs/x", 0.3)]; weights default to 1 and
 are normalised to sum to 1. FusedStylizer has the Stylizer call signature, so tiling, masks, strength and
-preserve-colour work unchanged.
+preserve-colour work unchanged. `open_stylizer` is how the commands turn --style / --model into a stylizer.
 """
 from __future__ import annotations
 
 import torch
 
 from ..errors import StyleforgeError
-from .stylizer import StylizerBase
+from .stylizer import Stylizer, StylizerBase, resolve_style
 
 
 def parse_weighted(spec: str) -> list[tuple[str, float]]:
@@ -37,3 +37,18 @@ class FusedStylizer(StylizerBase):
 
     def styled(self, images: torch.Tensor) -> torch.Tensor:
         return sum(w * s.styled(images) for s, w in zip(self.stylizers, self.weights) if w > 0)
+
+
+def open_stylizer(style: str | None = None, model: str | None = None) -> StylizerBase:
+    """--style NAME[=W],... (bundled styles) or --model PATH[=W],... (runs, export folders, .onnx files)
+    -> one stylizer, or a FusedStylizer when several are named."""
+    specs = parse_weighted(style or model or "")
+
+    def one(name: str) -> StylizerBase:
+        if model and name.endswith(".onnx"):
+            from .onnx_stylizer import OnnxStylizer
+            return OnnxStylizer(name)
+        return Stylizer.from_pretrained(resolve_style(name, None) if style else resolve_style(None, name))
+
+    stylizers = [one(name) for name, _ in specs]
+    return stylizers[0] if len(stylizers) == 1 else FusedStylizer(stylizers, [w for _, w in specs])

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import torch
 
 from ..errors import ModelFileError
-from .stylizer import StylizerBase
+from .stylizer import StylizerBase, pad_to_multiple
 
 
 class OnnxStylizer(StylizerBase):
@@ -27,7 +26,5 @@ class OnnxStylizer(StylizerBase):
 
     def styled(self, images: torch.Tensor) -> torch.Tensor:
         h, w = images.shape[-2:]
-        ph, pw = (-h) % self.multiple, (-w) % self.multiple
-        x = np.pad(images.numpy().astype(np.float32), ((0, 0), (0, 0), (0, ph), (0, pw)),
-                   mode="reflect" if min(h, w) > max(ph, pw) else "edge")
+        x = pad_to_multiple(images.float(), self.multiple).numpy()
         return torch.from_numpy(self.session.run(None, {self.input_name: x})[0])[..., :h, :w]

@@ -33,6 +33,16 @@ def resolve_style(style: str | None = None, model: str | os.PathLike | None = No
     return styles[style]
 
 
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """(N, C, H, W) -> (N, C, H', W') with H', W' the next multiples of `multiple`, padded at the bottom and
+    right by reflection (by replication where the image is smaller than the padding)."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if not (ph or pw):
+        return x
+    return F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
+
+
 class StylizerBase:
     """What every stylising backend shares: strength / colour keeping and tiled uint8 images.
 
@@ -74,9 +84,5 @@ class Stylizer(StylizerBase):
 
     @torch.no_grad()
     def styled(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.to(self.device)
-        h, w = x.shape[-2:]
-        ph, pw = (-h) % self.multiple, (-w) % self.multiple
-        if ph or pw:  # reflection needs the image to be larger than the padding
-            x = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
-        return self.generator(x)[..., :h, :w].cpu()
+        h, w = images.shape[-2:]
+        return self.generator(pad_to_multiple(images.to(self.device), self.multiple))[..., :h, :w].cpu()

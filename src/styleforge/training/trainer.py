@@ -107,6 +107,7 @@ class Trainer:
         self.step = 0
         first = {name: feed.fixed(t.sample_count) for name, feed in self.feeds.items()}
         self.sample_inputs = self.recipe.sample_inputs(first, t.sample_count, torch.Generator().manual_seed(t.seed))
+        self.rollbacks = 0  # non-finite-loss recoveries in this process (see _recover)
         self.evaluator = None
         if t.eval_every and self.recipe.task == "image":
             from .periodic_eval import HeldOutEvaluator
@@ -148,7 +149,7 @@ class Trainer:
         The weights were already updated by the bad step, so the step cannot just be skipped; the last
         checkpoint (or, before the first one, the state at the start of this run) is the last good state.
         """
-        self.rollbacks = getattr(self, "rollbacks", 0) + 1
+        self.rollbacks += 1
         where = f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}"
         path = self.run_dir / CHECKPOINT_NAME
         if self.rollbacks > self.MAX_ROLLBACKS or not path.is_file():
