@@ -51,3 +51,12 @@ def write_tinted_folders(root: Path, count: int, shape=(40, 48)) -> tuple[Path, 
             arr = np.clip(rng.integers(0, 200, (*shape, 3)) + np.array(tint), 0, 255).astype(np.uint8)
             Image.fromarray(arr).save(root / name / f"{i}.png")
     return root / "style", root / "content"
+
+
+@pytest.fixture(scope="module")
+def bad_corpus(tmp_path_factory):
+    """(folder, cases): the generated corpus of bad and odd image files (tests/bad_inputs.py)."""
+    from bad_inputs import build_corpus
+
+    folder = tmp_path_factory.mktemp("corpus") / "in"
+    return folder, build_corpus(folder)

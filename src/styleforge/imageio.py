@@ -19,7 +19,11 @@ from .errors import ImageReadError
 from .files import atomic_path
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+# Image formats people keep in photo folders that Pillow cannot decode here: reported, never silently ignored.
+UNSUPPORTED_FORMATS = {".heic": "HEIC", ".heif": "HEIF", ".jxl": "JPEG XL", ".svg": "SVG", ".psd": "Photoshop",
+                       **{ext: "camera raw" for ext in (".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".rw2", ".raf")}}
 DEFAULT_MAX_PIXELS = 100_000_000
+MAX_ASPECT = 8.0  # for training and evaluation: a 100000x2 strip is centre-cropped to 16x2, not resized to 6M px
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
@@ -27,12 +31,19 @@ def is_image_name(path: str | os.PathLike) -> bool:
     return str(path).lower().endswith(IMAGE_EXTENSIONS)
 
 
+def unsupported_reason(path: str | os.PathLike) -> str | None:
+    """Why a file with a known but unreadable image extension (HEIC, camera raw, ...) is refused, else None."""
+    fmt = UNSUPPORTED_FORMATS.get(Path(path).suffix.lower())
+    return f"{fmt} images are not supported: convert the file to JPEG or PNG" if fmt else None
+
+
 def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
-               background: str = "white") -> Image.Image:
+               background: str = "white", max_aspect: float = 0.0) -> Image.Image:
     """Read a file as an upright RGB PIL image.
 
     Applies EXIF orientation; converts L, LA, P, RGBA, CMYK, I;16, I and F deliberately (alpha is
-    composited onto `background`); takes the first frame of animations. Raises ImageReadError naming
+    composited onto `background`); takes the first frame of animations; with `max_aspect` > 0, centre-crops
+    the longer side to at most max_aspect x the shorter. Raises ImageReadError naming
     the file for missing, empty, truncated, corrupt, non-image or over-large (> max_pixels) files.
     """
     path = Path(path)
@@ -42,7 +53,7 @@ def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
         if path.stat().st_size == 0:
             raise ImageReadError(path, "empty file (0 bytes)")
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # bomb warnings (checked below) and corrupt-EXIF chatter
             with Image.open(path) as im:
                 if im.width * im.height > max_pixels:
                     raise ImageReadError(path, f"{im.width}x{im.height} pixels exceeds the limit of {max_pixels:,} "
@@ -50,7 +61,7 @@ def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
                 im.seek(0)
                 im.load()
                 im = ImageOps.exif_transpose(im)
-                return _to_rgb(im, background)
+                return _to_rgb(crop_aspect(im, max_aspect) if max_aspect else im, background)
     except ImageReadError:
         raise
     except FileNotFoundError:
@@ -58,7 +69,8 @@ def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
     except PermissionError:
         raise ImageReadError(path, "permission denied") from None
     except UnidentifiedImageError:
-        raise ImageReadError(path, "not an image Pillow can read (unknown or unsupported format)") from None
+        raise ImageReadError(path, unsupported_reason(path)
+                             or "not an image Pillow can read (unknown or unsupported format)") from None
     except Image.DecompressionBombError as exc:
         raise ImageReadError(path, f"refused as a decompression bomb ({exc})") from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, MemoryError) as exc:
@@ -66,6 +78,16 @@ def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
         if "truncated" in reason:
             reason = "truncated file (" + reason + ")"
         raise ImageReadError(path, f"corrupt or unreadable image: {reason}") from None
+
+
+def crop_aspect(im: Image.Image, max_aspect: float) -> Image.Image:
+    """Centre-crop the longer side to at most `max_aspect` x the shorter one."""
+    w, h = im.size
+    cw, ch = min(w, max(1, int(h * max_aspect))), min(h, max(1, int(w * max_aspect)))
+    if (cw, ch) == (w, h):
+        return im
+    left, top = (w - cw) // 2, (h - ch) // 2
+    return im.crop((left, top, left + cw, top + ch))
 
 
 def _to_rgb(im: Image.Image, background: str) -> Image.Image:
@@ -87,9 +109,9 @@ def _to_rgb(im: Image.Image, background: str) -> Image.Image:
 
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
-               background: str = "white", grey: bool = False) -> np.ndarray:
+               background: str = "white", grey: bool = False, max_aspect: float = 0.0) -> np.ndarray:
     """Read a file as a uint8 array, HWC (HW1 if grey)."""
-    im = open_image(path, max_pixels=max_pixels, background=background)
+    im = open_image(path, max_pixels=max_pixels, background=background, max_aspect=max_aspect)
     if grey:
         return np.asarray(im.convert("L"))[:, :, None]
     return np.asarray(im)

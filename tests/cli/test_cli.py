@@ -22,6 +22,12 @@ def _run(args, capsys):
     (["train", "dcgan", "--preset", "missing/file.yaml"], "preset file not found"),
     (["sample", "--model", "/no/such/run"], "model not found"),
     (["train"], "name a recipe"),
+    (["train", "dcgan", "--set", "model.generator_args={base_channels: -5}"], "model.generator_args={'base_channels': -5}"),
+    (["train", "dcgan", "--set", "model.generator_args={base_channels: abc}"], "cannot build the networks"),
+    (["train", "dcgan", "--set", "model.generator_args=[1]"], "'model.generator_args' must be dict"),
+    (["train", "dcgan", "--set", "train.lr_generator=nan"], "'train.lr_generator' must be float"),
+    (["train", "dcgan", "--size", "0"], "'data.image_size' must be >= 8"),
+    (["train", "dcgan", "--set", "model.generator=os.system"], "unknown generator 'os.system'"),
 ])
 def test_errors_are_one_line_and_non_zero(args, fragment, capsys):
     code, out, err = _run(args, capsys)

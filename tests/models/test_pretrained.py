@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 import torch
@@ -47,3 +48,25 @@ def test_corrupt_weights_and_mismatched_shapes(exported):
 def test_missing_folder(tmp_path):
     with pytest.raises(ModelFileError, match="not an exported model"):
         load_pretrained(tmp_path / "none")
+
+
+def test_a_config_that_would_exhaust_memory_is_refused_before_allocating(exported):
+    # 20,000 channels is under the per-argument limit, but the network would need billions of weights
+    _edit_config(exported, arguments={"image_size": 32, "channels": 3, "latent_dim": 8, "base_channels": 20000})
+    with pytest.raises(ModelFileError, match="parameters"):
+        load_pretrained(exported)
+
+
+def test_weights_file_holding_a_pickle_is_refused_without_running_it(exported, tmp_path):
+    import pickle
+
+    marker = tmp_path / "payload_ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.mkdir, (str(marker),))
+
+    (exported / "model.safetensors").write_bytes(pickle.dumps({"w": Evil()}))
+    with pytest.raises(ModelFileError, match="safetensors"):
+        load_pretrained(exported)
+    assert not marker.exists()

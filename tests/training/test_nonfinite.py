@@ -1,16 +1,47 @@
-"""Non-finite losses never train silently: roll back to the last checkpoint with lower LR, or stop clearly."""
+"""Non-finite losses never train silently: the update is withheld; repeated failures roll back to the last
+checkpoint with a lower learning rate; persistent ones stop with a clear message."""
 import math
 
 import pytest
+import torch
 
 from styleforge import load_config, train
 from styleforge.errors import StyleforgeError
+from styleforge.recipes.base import update
 from styleforge.recipes.gan import NoiseGANRecipe
+from styleforge.training.checkpoint import load_checkpoint
 from styleforge.training.run_log import read_log
+from styleforge.training.trainer import _Feed
 
 TINY = ["train.steps=12", "train.batch_size=8", "train.checkpoint_every=5", "train.sample_every=100",
         "train.log_every=1", "model.generator_args={base_channels: 8}", "model.discriminator_args={base_channels: 8}",
         "data.limit=64"]
+
+
+def test_update_withholds_a_nan_step():
+    net = torch.nn.Linear(3, 1)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in net.parameters()]
+    assert not update(net(torch.full((2, 3), math.nan)).mean(), opt)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert update(net(torch.ones(2, 3)).mean(), opt)
+    assert not all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_a_nan_batch_is_skipped_and_the_weights_stay_finite(monkeypatch, quiet_overrides):
+    original = _Feed.batch
+
+    def batch(self, step):
+        x = original(self, step)
+        return torch.full_like(x, math.nan) if step == 6 else x
+
+    monkeypatch.setattr(_Feed, "batch", batch)
+    run = train(load_config("shapes", quiet_overrides + TINY, recipe="dcgan"))
+    records = read_log(run)
+    assert [r["step"] for r in records if "nonfinite_skipped" in r] == [7]
+    assert not any("rollback" in r for r in records) and max(r["step"] for r in records) == 12
+    state = load_checkpoint(run)
+    assert all(torch.isfinite(t).all() for net in state["networks"].values() for t in net.values())
 
 
 def _poison(monkeypatch, bad_calls):
@@ -25,13 +56,13 @@ def _poison(monkeypatch, bad_calls):
     return calls
 
 
-def test_a_nan_step_rolls_back_and_training_finishes(monkeypatch, quiet_overrides, capsys):
-    calls = _poison(monkeypatch, lambda n: n == 8)
+def test_repeated_nans_roll_back_and_training_finishes(monkeypatch, quiet_overrides, capsys):
+    calls = _poison(monkeypatch, lambda n: 6 <= n <= 9)  # four in a row (steps 6-9): one more than MAX_SKIPS
     run = train(load_config("shapes", quiet_overrides + TINY, recipe="dcgan"))
     records = read_log(run)
     rollbacks = [r for r in records if "rollback" in r]
     assert len(rollbacks) == 1 and rollbacks[0]["step"] == 5 and rollbacks[0]["lr_scale_after_rollback"] == 0.5
-    assert max(r["step"] for r in records) == 12 and calls["n"] == 12 + 3  # steps 6-8 were redone
+    assert max(r["step"] for r in records) == 12 and calls["n"] == 9 + 7  # rolled back to 5 after call 9, then 6-12
     assert all(math.isfinite(r["loss_D"]) for r in records if "loss_D" in r)
     assert "rolled back to step 5" in capsys.readouterr().out
 

@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # file names that are not valid UTF-8 print escaped, not crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -37,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except StyleforgeError as exc:
         sys.stderr.write(f"styleforge: error: {exc}\n")
+        return 2
+    except OSError as exc:  # disk full, read-only or vanished output folder, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"styleforge: error: {where}{exc.strerror or exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("styleforge: interrupted\n")

@@ -56,6 +56,11 @@ def run(args) -> int:
     print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}")
     for k, v in result["model"].items():
         print(f"{k:<{width}}  {v:>10.4f}  {result['identity'][k]:>10.4f}")
+    skipped = result["split"]["skipped"]
+    if skipped:
+        print(f"{len(skipped)} files skipped (listed in metrics.json and the report):")
+        for path, reason in skipped:
+            print(f"  skipped {path}: {reason}")
     print(f"wrote {out / 'metrics.json'} and {report}")
     return 0
 

@@ -48,7 +48,7 @@ def resolve(args) -> object:
         overrides.append(f"data.source={args.style}")
     if args.content:
         overrides.append(f"data.content={args.content}")
-    if args.size:
+    if args.size is not None:
         overrides += [f"data.image_size={args.size}", f"data.load_size={round(args.size * 1.12)}"]
     if args.device:
         overrides.append(f"train.device={args.device}")
@@ -66,7 +66,7 @@ def run(args) -> int:
 
     if args.resume:
         extra = [o for o in args.overrides if not o.startswith("train.steps=")]
-        if extra or args.data or args.preset or args.style or args.content or args.size:
+        if extra or args.data or args.preset or args.style or args.content or args.size is not None:
             raise ConfigError("with --resume only the step count may change (--steps N or --set train.steps=N)")
         config = None
         if args.steps is not None or args.overrides:

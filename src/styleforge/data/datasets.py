@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..errors import ImageReadError, StyleforgeError
 from ..files import atomic_write_text
-from ..imageio import DEFAULT_MAX_PIXELS, is_image_name, open_image
+from ..imageio import DEFAULT_MAX_PIXELS, MAX_ASPECT, is_image_name, open_image, unsupported_reason
 
 
 @dataclass
@@ -89,6 +89,8 @@ def list_image_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[
         seen.add(key)
         dirnames.sort()
         files.extend(Path(dirpath) / name for name in filenames if is_image_name(name))
+        problems.extend((str(Path(dirpath) / name), unsupported_reason(name))
+                        for name in sorted(filenames) if unsupported_reason(name))
     return sorted(files), problems
 
 
@@ -108,7 +110,7 @@ def split_holdout(files: list[Path], fraction: float, root: Path, holdout: bool 
 
 def _decode(path: Path, load_size: int, max_pixels: int, background: str, grey: bool):
     try:
-        im = open_image(path, max_pixels=max_pixels, background=background)
+        im = open_image(path, max_pixels=max_pixels, background=background, max_aspect=MAX_ASPECT)
     except ImageReadError as exc:
         return None, exc.reason
     if load_size and min(im.size) != load_size:

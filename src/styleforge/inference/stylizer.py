@@ -15,6 +15,8 @@ from .color import preserve_color
 from .tiling import stylize_tiled
 from .sampler import resolve_model_dir
 
+MIN_SIDE = 16  # smaller images (down to 1x1) are padded up to this before the generator sees them
+
 
 def bundled_styles() -> dict[str, Path]:
     """Styles shipped inside the package: name -> export folder."""
@@ -33,11 +35,13 @@ def resolve_style(style: str | None = None, model: str | os.PathLike | None = No
     return styles[style]
 
 
-def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """(N, C, H, W) -> (N, C, H', W') with H', W' the next multiples of `multiple`, padded at the bottom and
-    right by reflection (by replication where the image is smaller than the padding)."""
+def pad_to_multiple(x: torch.Tensor, multiple: int, minimum: int = MIN_SIDE) -> torch.Tensor:
+    """(N, C, H, W) -> (N, C, H', W'): H' and W' the next multiples of `multiple` that are >= `minimum` (the
+    generator's own reflection padding needs a few pixels), padded at the bottom and right by reflection
+    (by replication where the image is smaller than the padding). Crop [..., :H, :W] afterwards."""
     h, w = x.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
+    th, tw = ((max(size, minimum) + multiple - 1) // multiple * multiple for size in (h, w))
+    ph, pw = th - h, tw - w
     if not (ph or pw):
         return x
     return F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")

@@ -41,8 +41,11 @@ def stylize_tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: np.ndarray,
         raise ValueError(f"overlap ({overlap}) must be at most half the tile size ({tile})")
     h, w = image.shape[:2]
     out = np.empty_like(image)
-    ys, xs = _starts(h, tile, overlap), _starts(w, tile, overlap)
-    th, tw = min(tile, h), min(tile, w)
+    # a thin strip gets long tiles of the same area (a 100000x2 strip: 8 tiles, not 260)
+    tile_h = tile if w >= tile else max(tile, tile * tile // max(w, 16))
+    tile_w = tile if h >= tile else max(tile, tile * tile // max(h, 16))
+    ys, xs = _starts(h, tile_h, overlap), _starts(w, tile_w, overlap)
+    th, tw = min(tile_h, h), min(tile_w, w)
     band = torch.zeros(3, th, w)  # weighted outputs of the current tile row; band row 0 = image row y
     weight = torch.zeros(1, th, w)
     for r, y in enumerate(ys):

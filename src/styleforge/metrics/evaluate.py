@@ -16,7 +16,7 @@ import torch
 from ..data.datasets import list_image_files, split_holdout
 from ..data.transforms import Preprocess
 from ..errors import StyleforgeError
-from ..imageio import read_image
+from ..imageio import MAX_ASPECT, read_image
 from .c2st import c2st
 from .image_quality import ssim
 from .structure import color_distance, edge_similarity
@@ -40,7 +40,7 @@ def load_square(folder: str | os.PathLike, size: int, holdout_fraction: float = 
     from ..errors import ImageReadError
     for f in files:
         try:
-            images.append(prep.one(read_image(f), torch.Generator()))
+            images.append(prep.one(read_image(f, max_aspect=MAX_ASPECT), torch.Generator()))
             kept.append(f)
         except ImageReadError as exc:
             skipped.append((str(f), exc.reason))

@@ -24,6 +24,7 @@ FORMAT = "styleforge-model"
 CONFIG_NAME, WEIGHTS_NAME = "config.json", "model.safetensors"
 _REGISTRIES = {"generator": GENERATORS, "discriminator": DISCRIMINATORS}
 MAX_INT_ARGUMENT = 65_536  # no network argument (channels, sizes, blocks) is legitimately larger
+MAX_PARAMETERS = 200_000_000  # a config asking for more is refused before any memory is allocated
 
 
 def save_pretrained(module: nn.Module, folder: str | os.PathLike, kind: str = "generator",
@@ -84,8 +85,13 @@ def load_pretrained(folder: str | os.PathLike, device: str | torch.device = "cpu
     if not weights.is_file():
         raise ModelFileError(f"{folder}: missing {WEIGHTS_NAME}")
     try:
+        with torch.device("meta"):  # shapes only: count the parameters before allocating them
+            size = sum(p.numel() for p in registry.create(config["architecture"], **config["arguments"]).parameters())
+        if size > MAX_PARAMETERS:
+            raise ModelFileError(f"{folder}/{CONFIG_NAME}: the network it describes has {size:,} parameters "
+                                 f"(limit {MAX_PARAMETERS:,}); refused")
         module = registry.create(config["architecture"], **config["arguments"])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{folder}/{CONFIG_NAME}: cannot build {config['architecture']}: {exc}") from None
     try:
         state = load_file(str(weights), device="cpu")

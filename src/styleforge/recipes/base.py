@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..config import Config
+from ..errors import ConfigError
 from ..registry import Registry
 
 RECIPES = Registry("recipe")
@@ -61,5 +62,24 @@ class Recipe:
         return {"recipe": self.config.recipe, "task": self.task, "image_size": d.image_size, "channels": self.channels}
 
 
+def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
+    """Backpropagate `loss` and step `optimizer`, unless the loss is NaN or infinite: then the gradients
+    are dropped and the weights stay as they were (the trainer sees the non-finite loss and counts it).
+    Returns whether the step was taken."""
+    if not torch.isfinite(loss.detach()).all():
+        optimizer.zero_grad(set_to_none=True)
+        return False
+    loss.backward()
+    optimizer.step()
+    return True
+
+
 def build_recipe(config: Config, channels: int) -> Recipe:
-    return RECIPES.get(config.recipe)(config, channels)
+    recipe = RECIPES.get(config.recipe)
+    try:
+        return recipe(config, channels)
+    except (TypeError, ValueError, RuntimeError) as exc:  # e.g. a negative or non-numeric channel count
+        m = config.model
+        raise ConfigError(f"cannot build the networks from model.generator={m.generator} "
+                          f"model.generator_args={m.generator_args} model.discriminator={m.discriminator} "
+                          f"model.discriminator_args={m.discriminator_args}: {str(exc).splitlines()[0]}") from None

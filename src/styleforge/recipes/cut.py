@@ -12,7 +12,7 @@ import torch
 
 from ..losses import PatchSampleMLP, get_adversarial_loss, patch_nce
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES
+from .base import RECIPES, update
 from .translation import TranslationRecipe
 
 NCE_LAYERS = (0, 4, 8, 12, 16)
@@ -55,8 +55,7 @@ class CUTRecipe(TranslationRecipe):
 
         optimizers["D"].zero_grad(set_to_none=True)
         loss_d = self.adversarial.discriminator_loss(n["D"](self.augment(b)), n["D"](self.augment(fake_b.detach())))
-        loss_d.backward()
-        optimizers["D"].step()
+        update(loss_d, optimizers["D"])
 
         n["D"].requires_grad_(False)
         optimizers["G"].zero_grad(set_to_none=True)
@@ -64,7 +63,6 @@ class CUTRecipe(TranslationRecipe):
         nce = self.nce(a, fake_b) if loss.nce_weight > 0 else torch.zeros((), device=a.device)
         nce_id = self.nce(b, both[a.shape[0]:]) if use_identity else torch.zeros((), device=a.device)
         total = adv + loss.nce_weight * (nce + nce_id) / (2 if use_identity else 1)
-        total.backward()
-        optimizers["G"].step()
+        update(total, optimizers["G"])
         n["D"].requires_grad_(True)
         return {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}

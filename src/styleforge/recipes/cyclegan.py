@@ -12,7 +12,7 @@ import torch
 
 from ..losses import get_adversarial_loss, l1
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES
+from .base import RECIPES, update
 from .image_pool import ImagePool
 from .translation import TranslationRecipe
 
@@ -51,8 +51,7 @@ class CycleGANRecipe(TranslationRecipe):
         if loss.identity_weight > 0:
             identity = l1(n["G"](b), b) + l1(n["G_ba"](a), a)
         total = adv + loss.cycle_weight * cycle + loss.cycle_weight * loss.identity_weight * identity
-        total.backward()
-        optimizers["G"].step()
+        update(total, optimizers["G"])
         for d in (n["D_a"], n["D_b"]):
             d.requires_grad_(True)
 
@@ -60,8 +59,7 @@ class CycleGANRecipe(TranslationRecipe):
         pooled_b, pooled_a = self.pools["b"].query(fake_b), self.pools["a"].query(fake_a)
         loss_d = (self.adversarial.discriminator_loss(n["D_b"](self.augment(b)), n["D_b"](self.augment(pooled_b)))
                   + self.adversarial.discriminator_loss(n["D_a"](self.augment(a)), n["D_a"](self.augment(pooled_a))))
-        loss_d.backward()
-        optimizers["D"].step()
+        update(loss_d, optimizers["D"])
         return {"loss_G": adv.item(), "loss_cycle": cycle.item(), "loss_identity": identity.item(),
                 "loss_D": loss_d.item()}
 

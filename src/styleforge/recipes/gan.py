@@ -12,7 +12,7 @@ from torch import nn
 
 from ..losses import get_adversarial_loss
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, Recipe
+from .base import RECIPES, Recipe, update
 
 
 @RECIPES.register("gan")
@@ -44,13 +44,11 @@ class NoiseGANRecipe(Recipe):
         optimizers["D"].zero_grad(set_to_none=True)
         d_real, d_fake = D(real), D(fake.detach())
         loss_d = self.adversarial.discriminator_loss(d_real, d_fake)
-        loss_d.backward()
-        optimizers["D"].step()
+        update(loss_d, optimizers["D"])
 
         optimizers["G"].zero_grad(set_to_none=True)
         loss_g = self.adversarial.generator_loss(D(fake))
-        loss_g.backward()
-        optimizers["G"].step()
+        update(loss_g, optimizers["G"])
         return {"loss_D": loss_d.item(), "loss_G": loss_g.item(),
                 "D_real": d_real.mean().item(), "D_fake": d_fake.mean().item()}
 

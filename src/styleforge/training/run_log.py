@@ -10,6 +10,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..files import atomic_write_text
+
 LOG_NAME = "log.jsonl"
 
 
@@ -23,9 +25,9 @@ class RunLogger:
     def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, tensorboard: bool = True,
                  progress: bool = True):
         self.path = Path(run_dir) / LOG_NAME
-        if start_step and self.path.exists():
+        if self.path.exists():  # also drops a line torn by a kill, so the next record starts cleanly
             kept = [line for line in read_log(self.path) if line.get("step", 0) <= start_step]
-            self.path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+            atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self._file = open(self.path, "a", encoding="utf-8")
         self._tb = None
         if tensorboard:

@@ -108,6 +108,8 @@ class Trainer:
         first = {name: feed.fixed(t.sample_count) for name, feed in self.feeds.items()}
         self.sample_inputs = self.recipe.sample_inputs(first, t.sample_count, torch.Generator().manual_seed(t.seed))
         self.rollbacks = 0  # non-finite-loss recoveries in this process (see _recover)
+        self.nonfinite_in_a_row = 0  # consecutive steps whose update was withheld for a NaN/inf loss
+        self.saved_step: int | None = None  # step of the last checkpoint this process wrote or loaded
         self.evaluator = None
         if t.eval_every and self.recipe.task == "image":
             from .periodic_eval import HeldOutEvaluator
@@ -135,20 +137,28 @@ class Trainer:
             opt.load_state_dict(state["optimizers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
         set_rng_state(state["rng"])
-        self.step = int(state["step"])
+        self.step = self.saved_step = int(state["step"])
 
     def save(self) -> None:
-        save_checkpoint(self.state_dict(), self.run_dir / CHECKPOINT_NAME)
-        self.export()
+        """Checkpoint, then export. A failed write (disk full, read-only folder) stops the run with a clear
+        message; the previous checkpoint is untouched (see files.atomic_path)."""
+        path = self.run_dir / CHECKPOINT_NAME
+        try:
+            save_checkpoint(self.state_dict(), path)
+            self.export()
+        except OSError as exc:
+            kept = f"the last good checkpoint (step {self.saved_step}) is intact" if self.saved_step is not None \
+                else "no checkpoint was written yet"
+            raise StyleforgeError(f"{exc.filename or path}: cannot write the checkpoint at step {self.step} "
+                                  f"({exc.strerror or exc}); {kept}: free space or fix the folder, then "
+                                  f"resume with `styleforge train --resume {self.run_dir}`") from None
+        self.saved_step = self.step
 
-    MAX_ROLLBACKS = 3
+    MAX_SKIPS, MAX_ROLLBACKS = 3, 3
 
     def _recover(self, bad: list[str]) -> None:
-        """A non-finite loss: roll back to the last checkpoint with halved learning rates, or stop.
-
-        The weights were already updated by the bad step, so the step cannot just be skipped; the last
-        checkpoint (or, before the first one, the state at the start of this run) is the last good state.
-        """
+        """More than MAX_SKIPS non-finite steps in a row: roll back to the last checkpoint with halved
+        learning rates, or, after MAX_ROLLBACKS rollbacks, stop with a clear message."""
         self.rollbacks += 1
         where = f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}"
         path = self.run_dir / CHECKPOINT_NAME
@@ -208,16 +218,25 @@ class Trainer:
             while self.step < t.steps:
                 batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
                 self._set_learning_rates()
+                buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
                 losses = self.recipe.training_step(batch, self.optimizers)
                 bad = [k for k, v in losses.items() if not math.isfinite(v)]
-                if bad:
-                    self._recover(bad)
-                    continue
-                for name, ema in self.ema.items():
-                    ema.update(self.recipe.networks[name])
+                if bad:  # the recipe withheld those updates (recipes.base.update); the batch is consumed
+                    for b, saved in zip(self.recipe.networks.buffers(), buffers):
+                        b.copy_(saved)  # a NaN forward pass also polluted the running statistics
+                    self.nonfinite_in_a_row += 1
+                    self.logger.log(self.step + 1, {"nonfinite_skipped": self.nonfinite_in_a_row})
+                    if self.nonfinite_in_a_row > self.MAX_SKIPS:
+                        self._recover(bad)
+                        self.nonfinite_in_a_row = 0
+                        continue
+                else:
+                    self.nonfinite_in_a_row = 0
+                    for name, ema in self.ema.items():
+                        ema.update(self.recipe.networks[name])
                 self.step += 1
                 window_steps += 1
-                if self.step % t.log_every == 0 or self.step == t.steps:
+                if (self.step % t.log_every == 0 or self.step == t.steps) and not bad:
                     elapsed = time.perf_counter() - window_start
                     speed = window_steps * images_per_step / max(elapsed, 1e-9)
                     self.logger.log(self.step, {**losses, "images_per_s": speed,
@@ -234,7 +253,8 @@ class Trainer:
                 for callback in self.callbacks:
                     callback(self, self.step, losses)
         except KeyboardInterrupt:
-            self.save()
+            if self.saved_step != self.step:
+                self.save()
             print(f"\ninterrupted at step {self.step}; checkpoint saved: resume with "
                   f"`styleforge train --resume {self.run_dir}`")
             raise
@@ -267,6 +287,8 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
     else:
         name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
         run_dir = new_run_dir(config.run.output_dir, name)
+    for stale in [*run_dir.glob(".*.tmp*"), *run_dir.glob("export/.*.tmp*")]:
+        stale.unlink(missing_ok=True)  # half-written files of a killed process; the real ones are intact
     atomic_write_text(run_dir / "config.json", config.to_json())
     trainer = Trainer(config, run_dir, callbacks=list(callbacks or []))
     if state is not None:
