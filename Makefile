@@ -1,10 +1,10 @@
-.PHONY: setup demo test test-slow bench
+.PHONY: setup demo test test-slow bench serve
 setup:
 	./setup.sh
 demo: setup
 	.venv/bin/styleforge demo
-test: setup
-	.venv/bin/python -m pytest
+test:
+	./setup.sh --test && .venv/bin/python -m pytest
 test-slow: setup
 	.venv/bin/python -m pytest -m slow
 bench: setup
@@ -12,3 +12,6 @@ bench: setup
 	.venv/bin/python benchmarks/quality.py --recipes cut,fastcut --preset fast --size 128 --steps 500 --eval-every 250 --set train.threads=2
 	.venv/bin/python benchmarks/print_tiling.py --sizes 2048,4096,8192
 	.venv/bin/python benchmarks/video.py --frames 24
+	.venv/bin/python benchmarks/web_load.py --requests 20 --size 512
+serve: setup
+	.venv/bin/styleforge serve

@@ -9,7 +9,10 @@ from styleforge.cli import main
 
 
 def _one_line_error(capsys, argv) -> str:
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
     err = capsys.readouterr().err.strip()
     assert code != 0 and "\n" not in err and "Traceback" not in err, err
     return err
@@ -69,3 +72,40 @@ def test_a_bad_file_given_alone_is_a_one_line_error(bad_corpus, tmp_path, capsys
         err = _one_line_error(capsys, ["stylize", "--style", "monet", "--input", str(case.path), "--output", str(out)])
         assert case.path.name.encode("utf-8", "backslashreplace").decode() in err, err
         assert not out.exists()
+
+
+def test_output_format_cannot_name_a_path(tmp_path, capsys):
+    err = _one_line_error(capsys, ["stylize", "--style", "monet", "--input", str(tmp_path), "--output",
+                                   str(tmp_path / "o"), "--format", "../../escape"])
+    assert "--format" in err
+
+
+def test_links_out_of_the_input_folder_write_inside_the_output_folder(tmp_path, capsys):
+    outside, folder, out = tmp_path / "outside", tmp_path / "in", tmp_path / "out"
+    outside.mkdir()
+    folder.mkdir()
+    Image.new("RGB", (20, 20), (200, 10, 10)).save(outside / "x.png")
+    (folder / "linked_dir").symlink_to(outside)
+    (folder / "linked_file.png").symlink_to(outside / "x.png")
+    assert main(["stylize", "--style", "monet", "--input", str(folder), "--output", str(out)]) == 0
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert written == ["linked_dir/x.png", "linked_file.png"]
+    assert sorted(p.name for p in outside.iterdir()) == ["x.png"]
+
+
+def test_resuming_from_a_checkpoint_that_would_run_code_is_refused(tmp_path, capsys):
+    import pickle
+
+    import torch
+
+    marker = tmp_path / "payload_ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.mkdir, (str(marker),))
+
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({"step": 1, "networks": {}, "config": "{}", "x": Evil()}, run / "checkpoint.pt", pickle_module=pickle)
+    err = _one_line_error(capsys, ["train", "--resume", str(run)])
+    assert "refused" in err and not marker.exists()

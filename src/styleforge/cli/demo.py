@@ -20,30 +20,6 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def demo_photos(size: int = 384) -> dict[str, np.ndarray]:
-    """name -> HWC uint8 RGB, each `size` px high: matplotlib's sample photo and a shaded-relief
-    landscape from its DEM."""
-    import matplotlib
-    from matplotlib import cbook
-    from matplotlib.colors import LightSource
-    from PIL import Image
-
-    photos = {}
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        photos["grace_hopper"] = np.asarray(Image.open(f).convert("RGB"))
-    dem = cbook.get_sample_data("jacksboro_fault_dem.npz")
-    elevation = dem["elevation"] if hasattr(dem, "__getitem__") else np.load(dem)["elevation"]
-    shaded = LightSource(azdeg=315, altdeg=35).shade(elevation, cmap=matplotlib.colormaps["gist_earth"],
-                                                     vert_exag=0.05, blend_mode="soft")
-    photos["terrain"] = (shaded[..., :3] * 255).astype(np.uint8)
-    out = {}
-    for name, img in photos.items():
-        pil = Image.fromarray(img)
-        scale = size / pil.height
-        out[name] = np.asarray(pil.resize((round(pil.width * scale), round(pil.height * scale)), Image.LANCZOS))
-    return out
-
-
 def run(args) -> int:
     return run_gan(args) if args.gan else run_style(args)
 
@@ -51,6 +27,7 @@ def run(args) -> int:
 def run_style(args) -> int:
     import torch
 
+    from ..data.sample_photos import demo_photos
     from ..imageio import save_image, to_tensor
     from ..inference import Stylizer, resolve_style
 

@@ -29,8 +29,9 @@ def _first_frame_rotation(src: Path) -> int:
 
 def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, strength: float = 1.0,
                   keep_color: bool = False, stabilize: float = 0.7, tile: int = 512, overlap: int = 128,
-                  crf: int = 18, progress: bool = True) -> dict:
-    """-> {'frames', 'seconds', 'fps', 'audio'}; `stylizer` maps uint8 frames via `stylize_array`."""
+                  crf: int = 18, progress: bool = True, on_frame=None) -> dict:
+    """-> {'frames', 'seconds', 'fps', 'audio'}; `stylizer` maps uint8 frames via `stylize_array`.
+    `on_frame(done, total)` is called after each frame (total: the container's count, 0 if unknown)."""
     import av
     from tqdm import tqdm
 
@@ -84,6 +85,8 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
                         out.mux(p)
                     frames += 1
                     bar.update(1)
+                    if on_frame is not None:
+                        on_frame(frames, vin.frames or 0)
                     bar.set_postfix(fps=f"{frames / (time.perf_counter() - start):.2f}", refresh=False)
             for p in vout.encode():
                 out.mux(p)

@@ -1,0 +1,294 @@
+"""`styleforge serve`: a local web app (FastAPI + one HTML page) over the library API.
+
+Stylise images and videos with any bundled, uploaded or freshly trained style; train a personal style in a
+background process; mix styles with sliders. Imports no training code.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from ..errors import StyleforgeError
+from ..imageio import open_image, save_array
+from ..inference import bundled_styles
+from ..inference.fusion import FusedStylizer
+from ..inference.stylizer import Stylizer, StylizerBase
+from ..models import read_model_config
+from .jobs import PRESETS, Jobs
+from .workspace import Limits, UploadError, Workspace, new_id, safe_name
+
+
+class Gate:
+    """At most `concurrent` computations at once and `queue` waiting; a request beyond that is told "busy"."""
+
+    def __init__(self, concurrent: int, queue: int):
+        self.semaphore, self.limit, self.pending = asyncio.Semaphore(concurrent), concurrent + queue, 0
+
+    async def run(self, fn, *args):
+        if self.pending >= self.limit:
+            raise UploadError(f"busy: {self.pending} requests are being served or waiting; try again shortly", 503)
+        self.pending += 1
+        try:
+            async with self.semaphore:
+                return await run_in_threadpool(fn, *args)
+        finally:
+            self.pending -= 1
+
+
+class Models:
+    """Model ids -> stylisers: 'style:NAME' (bundled), 'upload:NAME' (workspace/models), 'job:ID' (trained)."""
+
+    def __init__(self, workspace: Workspace, jobs: Jobs):
+        self.ws, self.jobs, self._cache = workspace, jobs, {}
+
+    def list(self) -> list[dict]:
+        items = [{"id": f"style:{n}", "label": f"{n} (bundled)"} for n in bundled_styles()]
+        for folder in sorted((self.ws.root / "models").iterdir()):
+            if (folder / "config.json").is_file():
+                items.append({"id": f"upload:{folder.name}", "label": f"{folder.name} (uploaded)"})
+        for job in self.jobs.all():
+            if job["kind"] == "train" and job.get("model_id"):
+                items.append({"id": job["model_id"], "label": f"{job['name']} (trained here)"})
+        return items
+
+    def folder(self, model_id: str) -> Path:
+        kind, _, name = model_id.partition(":")
+        if kind == "style" and name in bundled_styles():
+            return bundled_styles()[name]
+        if kind == "upload" and (self.ws.model_folder(name) / "config.json").is_file():
+            return self.ws.model_folder(name)
+        if kind == "job":
+            folder = self.jobs.export_dir(name)
+            if folder is not None:
+                return folder
+        raise UploadError(f"unknown model '{safe_name(model_id)}'", 404)
+
+    def stylizer(self, model_id: str) -> Stylizer:
+        folder = self.folder(model_id)
+        key = (model_id, (folder / "model.safetensors").stat().st_mtime)
+        if key not in self._cache:
+            self._cache[key] = Stylizer.from_pretrained(folder)
+        return self._cache[key]
+
+    def mix(self, spec: str) -> StylizerBase:
+        """'id=w,id=w' (JSON object {id: w} also accepted) -> one stylizer blending the styles."""
+        weights = json.loads(spec) if spec.strip().startswith("{") else dict(
+            (part.rpartition("=")[0], part.rpartition("=")[2]) for part in spec.split(",") if "=" in part)
+        chosen = [(k, float(w)) for k, w in weights.items() if float(w) > 0]
+        if not chosen:
+            raise UploadError("give at least one style a weight above 0")
+        if len(chosen) == 1:
+            return self.stylizer(chosen[0][0])
+        return FusedStylizer([self.stylizer(k) for k, _ in chosen], [w for _, w in chosen])
+
+
+async def save_upload(upload: UploadFile, dest: Path, limit: int) -> Path:
+    """Copy an upload to `dest` in chunks, refusing it once it passes `limit` bytes."""
+    size, label = 0, safe_name(upload.filename or "upload")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as out:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                dest.unlink(missing_ok=True)
+                raise UploadError(f"{label}: file too large (limit {limit // 2**20} MB)", 413)
+            out.write(chunk)
+    if size == 0:
+        dest.unlink(missing_ok=True)
+        raise UploadError(f"{label}: empty file")
+    return dest
+
+
+_SUFFIX = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
+
+
+def check_image(path: Path, label: str, max_pixels: int) -> Path:
+    """The file's content, not its name, decides: it must decode as an image within the pixel limit.
+    Returns the file renamed with the suffix of its real format (other formats are re-saved as PNG)."""
+    from PIL import Image
+
+    try:
+        im = open_image(path, max_pixels=max_pixels)
+        with Image.open(path) as raw:
+            fmt = raw.format
+    except StyleforgeError as exc:
+        path.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", str(exc))
+        raise UploadError(f"{label}: {reason}", 413 if "exceeds the limit" in reason else 400) from None
+    target = path.with_name(path.stem + _SUFFIX.get(fmt, ".png"))
+    if fmt in _SUFFIX:
+        path.rename(target)
+    else:
+        im.save(target)
+        path.unlink()
+    return target
+
+
+def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
+    ws = Workspace(workspace, limits)
+    jobs = Jobs(ws)
+    models = Models(ws, jobs)
+    app = FastAPI(title="styleforge", docs_url=None, redoc_url=None)
+    app.state.workspace, app.state.jobs, app.state.gate = ws, jobs, None
+
+    def gate() -> Gate:  # created inside the server's event loop
+        if app.state.gate is None:
+            app.state.gate = Gate(ws.limits.concurrent, ws.limits.queue)
+        return app.state.gate
+
+    @app.exception_handler(StyleforgeError)
+    async def _error(request: Request, exc: StyleforgeError):
+        return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "status", 400))
+
+    @app.middleware("http")
+    async def _size_limit(request: Request, call_next):
+        length = request.headers.get("content-length")
+        cap = ws.limits.max_video_bytes + ws.limits.max_upload_bytes * ws.limits.max_style_images
+        if length and length.isdigit() and int(length) > cap:
+            return JSONResponse({"error": f"request too large (limit {cap // 2**20} MB)"}, status_code=413)
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse)
+    def page():
+        return (resources.files("styleforge.web") / "page.html").read_text(encoding="utf-8")
+
+    @app.get("/api/models")
+    def list_models():
+        return {"models": models.list(), "presets": list(PRESETS)}
+
+    @app.post("/api/models")
+    async def upload_model(name: str = Form(...), config: UploadFile = File(...), weights: UploadFile = File(...)):
+        """A model is config.json + model.safetensors only; it is validated by loading it before it is listed."""
+        staging = ws.root / "models" / f".staging-{new_id()}"
+        try:
+            await save_upload(config, staging / "config.json", 2**20)
+            await save_upload(weights, staging / "model.safetensors", ws.limits.max_upload_bytes)
+            read_model_config(staging)
+            await run_in_threadpool(Stylizer.from_pretrained, staging)
+            target = ws.model_folder(name)
+            if target.exists():
+                raise UploadError(f"a model named '{target.name}' exists already; choose another name", 409)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return {"id": f"upload:{target.name}"}
+
+    @app.post("/api/stylize")
+    async def stylize(image: UploadFile = File(...), model: str = Form(""), mix: str = Form(""),
+                      strength: float = Form(1.0), preserve_color: bool = Form(False),
+                      mask: UploadFile | None = File(None)):
+        rid = new_id()
+        folder = ws.folder("results", rid)
+        label = safe_name(image.filename or "image", "image")
+        src = check_image(await save_upload(image, folder / "upload", ws.limits.max_upload_bytes), label,
+                          ws.limits.max_pixels)
+        mask_path = None
+        if mask is not None and mask.filename:
+            mask_path = check_image(await save_upload(mask, folder / "mask_upload", ws.limits.max_upload_bytes),
+                                    safe_name(mask.filename, "mask"), ws.limits.max_pixels)
+        stylizer = models.mix(mix) if mix else models.stylizer(model)
+
+        def work():
+            from ..imageio import read_image
+            from ..inference.masks import apply_mask, feather, load_mask
+
+            t0 = time.perf_counter()
+            photo = read_image(src, max_pixels=ws.limits.max_pixels)
+            out = stylizer.stylize_array(photo, strength, preserve_color)
+            if mask_path is not None:
+                out = apply_mask(photo, out, feather(load_mask(mask_path, *photo.shape[:2]), 8))
+            save_array(photo, folder / "input.png")
+            save_array(out, folder / "output.png")
+            return photo.shape, time.perf_counter() - t0
+
+        shape, seconds = await gate().run(work)
+        return {"id": rid, "width": shape[1], "height": shape[0], "seconds": round(seconds, 3),
+                "input_url": f"/api/results/{rid}/input.png", "output_url": f"/api/results/{rid}/output.png",
+                "download_name": f"{Path(label).stem}_styled.png"}
+
+    @app.get("/api/results/{rid}/{name}")
+    def result_file(rid: str, name: str):
+        return FileResponse(ws.file("results", rid, name))
+
+    @app.post("/api/video")
+    async def video(video: UploadFile = File(...), model: str = Form(...), strength: float = Form(1.0),
+                    stabilize: float = Form(0.7)):
+        import av
+
+        ident, folder = jobs.new_folder()
+        label = safe_name(video.filename or "video.mp4", "video.mp4")
+        src = await save_upload(video, folder / "input", ws.limits.max_video_bytes)
+        try:
+            with av.open(str(src)) as container:
+                if not any(s.type == "video" for s in container.streams):
+                    raise UploadError(f"{label}: no video stream")
+        except av.FFmpegError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise UploadError(f"{label}: not a video file PyAV can read") from None
+        return jobs.start_video(ident, models.stylizer(model), src, strength, stabilize)
+
+    @app.post("/api/train")
+    async def train(name: str = Form(...), preset: str = Form("fast"), steps: int = Form(1500),
+                    size: int = Form(128), style: list[UploadFile] = File(...),
+                    content: list[UploadFile] | None = File(None)):
+        count = len(style)
+        if not 1 <= count <= ws.limits.max_style_images:
+            raise UploadError(f"give between 1 and {ws.limits.max_style_images} style images (got {count}); "
+                              "10 to 30 work best")
+        if not 1 <= steps <= 100_000 or not 32 <= size <= 512:
+            raise UploadError("steps must be in 1..100000 and size in 32..512")
+        ident, folder = jobs.new_folder()
+        try:
+            for role, files in (("style", style), ("content", [f for f in content or [] if f.filename])):
+                for i, upload in enumerate(files):
+                    label = safe_name(upload.filename or f"{role}{i}")
+                    path = await save_upload(upload, folder / role / f"{i:03d}", ws.limits.max_upload_bytes)
+                    check_image(path, label, ws.limits.max_pixels)
+            if not (folder / "content").is_dir():
+                from ..data.sample_photos import write_content_crops
+                await run_in_threadpool(write_content_crops, folder / "content", 24, max(size + 16, 144))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return jobs.start_training(ident, safe_name(name, "style"), folder / "style", folder / "content",
+                                   preset, steps, size)
+
+    @app.get("/api/jobs")
+    def list_jobs():
+        return {"jobs": jobs.all()}
+
+    @app.get("/api/jobs/{ident}")
+    def job(ident: str):
+        return jobs.status(ident)
+
+    @app.post("/api/jobs/{ident}/cancel")
+    def cancel(ident: str):
+        return jobs.cancel(ident)
+
+    @app.get("/api/jobs/{ident}/sample")
+    def sample(ident: str):
+        return FileResponse(jobs.sample(ident), headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/jobs/{ident}/output")
+    def output(ident: str):
+        return FileResponse(jobs.output(ident), media_type="video/mp4", filename=f"styled_{ident}.mp4")
+
+    return app
+
+
+def serve(workspace: str | Path, host: str = "127.0.0.1", port: int = 7860, limits: Limits | None = None) -> None:
+    import uvicorn
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {host}: anyone who can reach this machine can use the app")
+    print(f"styleforge web app: http://{host}:{port}/  (workspace: {Path(workspace).resolve()})")
+    uvicorn.run(create_app(workspace, limits), host=host, port=port, log_level="warning")

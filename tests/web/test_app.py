@@ -1,0 +1,140 @@
+"""The web app's API (in-process client): stylise, limits, type checks by content, workspace confinement,
+model upload validation, busy answers, training jobs that finish and can be cancelled."""
+import io
+import json
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from styleforge.inference import bundled_styles
+from styleforge.web import Limits, create_app
+
+
+def _png(w=64, h=48, seed=0) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def client(tmp_path):
+    app = create_app(tmp_path / "ws", Limits(max_upload_bytes=8 * 2**20, max_pixels=2_000_000))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_page_and_models(client):
+    assert "styleforge" in client.get("/").text
+    ids = [m["id"] for m in client.get("/api/models").json()["models"]]
+    assert "style:monet" in ids
+
+
+def test_stylize_returns_downloadable_full_resolution_result(client):
+    r = client.post("/api/stylize", files={"image": ("holiday photo.png", _png(90, 70))},
+                    data={"model": "style:monet", "strength": "1"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    out = Image.open(io.BytesIO(client.get(body["output_url"]).content))
+    inp = np.asarray(Image.open(io.BytesIO(client.get(body["input_url"]).content)), dtype=float)
+    assert out.size == (90, 70) and np.abs(np.asarray(out, dtype=float) - inp).mean() > 3
+    assert body["download_name"] == "holiday_photo_styled.png"
+    zero = client.post("/api/stylize", files={"image": ("a.png", _png(90, 70))}, data={"model": "style:monet", "strength": "0"})
+    same = np.asarray(Image.open(io.BytesIO(client.get(zero.json()["output_url"]).content)), dtype=float)
+    assert np.abs(same - inp).max() <= 1
+
+
+def test_mixing_with_one_full_weight_equals_that_style(client):
+    one = client.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": "style:monet"}).json()
+    mix = client.post("/api/stylize", files={"image": ("a.png", _png())},
+                      data={"mix": json.dumps({"style:monet": 1.0})}).json()
+    a, b = (np.asarray(Image.open(io.BytesIO(client.get(r["output_url"]).content))) for r in (one, mix))
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name, content, status, fragment", [
+    ("big.png", b"\x89PNG" + b"\0" * (9 * 2**20), 413, "file too large"),
+    ("fake.png", b"<html>not an image</html>", 400, "not an image"),
+    ("empty.jpg", b"", 400, "empty"),
+    ("huge.png", None, 413, "exceeds the limit"),
+], ids=["too-many-bytes", "html-named-png", "empty", "too-many-pixels"])
+def test_bad_uploads_get_a_clear_message(client, name, content, status, fragment):
+    if content is None:  # 2000x2000 = 4 MP > the 2 MP limit, but a small file
+        buf = io.BytesIO()
+        Image.new("L", (2000, 2000)).save(buf, "PNG")
+        content = buf.getvalue()
+    r = client.post("/api/stylize", files={"image": (name, content)}, data={"model": "style:monet"})
+    assert r.status_code == status and fragment in r.json()["error"], r.text
+
+
+def test_type_is_judged_by_content_not_name(client):
+    r = client.post("/api/stylize", files={"image": ("photo.txt", _png())}, data={"model": "style:monet"})
+    assert r.status_code == 200
+
+
+def test_paths_stay_inside_the_workspace(client):
+    for url in ["/api/results/..%2F..%2Fetc/passwd", "/api/results/abc/../../x", "/api/jobs/..%2F..%2F/sample",
+                "/api/results/000000000000/..%2F..%2F..%2Fetc%2Fpasswd"]:
+        r = client.get(url)
+        assert r.status_code == 404, (url, r.status_code)
+    r = client.post("/api/stylize", files={"image": ("../../../evil.png", _png())}, data={"model": "style:monet"})
+    assert r.status_code == 200
+    ws = client.app.state.workspace.root
+    assert not (ws.parent / "evil.png").exists() and not list(ws.parent.parent.glob("evil*"))
+
+
+def test_model_upload_is_validated_and_listed(client, tmp_path):
+    folder = bundled_styles()["monet"]
+    files = {"config": ("config.json", (folder / "config.json").read_bytes()),
+             "weights": ("model.safetensors", (folder / "model.safetensors").read_bytes())}
+    r = client.post("/api/models", data={"name": "my monet"}, files=files)
+    assert r.status_code == 200 and r.json()["id"] == "upload:my_monet"
+    assert "upload:my_monet" in [m["id"] for m in client.get("/api/models").json()["models"]]
+    bad = dict(files, weights=("model.safetensors", b"\x80\x04pickle"))
+    r = client.post("/api/models", data={"name": "evil"}, files=bad)
+    assert r.status_code == 400 and "safetensors" in r.json()["error"]
+    assert "upload:evil" not in [m["id"] for m in client.get("/api/models").json()["models"]]
+
+
+def test_a_full_queue_answers_busy(client):
+    gate = client.app.state.gate
+    client.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": "style:monet"})
+    gate = client.app.state.gate
+    gate.pending = gate.limit  # as if that many requests were running or waiting
+    r = client.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": "style:monet"})
+    assert r.status_code == 503 and "busy" in r.json()["error"]
+    gate.pending = 0
+
+
+def _wait(client, ident, done, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{ident}").json()
+        if done(job):
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"job did not finish: {job}")
+
+
+def test_training_job_runs_to_the_end_and_its_model_is_listed(client):
+    style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
+    r = client.post("/api/train", data={"name": "tiny", "preset": "fast", "steps": "6", "size": "32"}, files=style)
+    assert r.status_code == 200, r.text
+    job = _wait(client, r.json()["id"], lambda j: j["status"] != "running")
+    assert job["status"] == "done" and job["step"] == 6 and job["progress"] == 1.0, job
+    assert job["model_id"] in [m["id"] for m in client.get("/api/models").json()["models"]]
+    assert client.get(job["sample_url"]).status_code == 200
+    r = client.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": job["model_id"]})
+    assert r.status_code == 200
+
+
+def test_training_job_can_be_cancelled(client):
+    style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
+    r = client.post("/api/train", data={"name": "long", "steps": "100000", "size": "32"}, files=style)
+    ident = r.json()["id"]
+    _wait(client, ident, lambda j: j["step"] > 0)
+    client.post(f"/api/jobs/{ident}/cancel")
+    job = _wait(client, ident, lambda j: j["status"] != "running")
+    assert job["status"] == "cancelled" and job["model_id"], job  # the trainer saved and exported on the way out
