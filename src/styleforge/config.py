@@ -30,6 +30,7 @@ class DataConfig:
     source: str = _opt("mnist", help="named data source (see `styleforge data list`) or an image folder")
     path: str = _opt("", help="local path for a named source; overrides its environment variable")
     content: str = _opt("", help="photos to translate (style recipes): named source or folder")
+    styles: str = _opt("", help="multistyle recipe: NAME=SOURCE,NAME=SOURCE (folders or named sources)")
     content_path: str = _opt("", help="local path for a named content source")
     image_size: int = _opt(28, min=8, max=4096, help="square training size in pixels")
     load_size: int = _opt(0, min=0, max=8192, help="resize the shorter side to this before cropping (0: image_size)")
@@ -39,10 +40,14 @@ class DataConfig:
     scale_min: float = _opt(1.0, min=0.1, max=10.0, help="random zoom range, lower end")
     scale_max: float = _opt(1.0, min=0.1, max=10.0, help="random zoom range, upper end")
     limit: int = _opt(0, min=0, help="use at most this many images per source (0: all)")
+    style_limit: int = _opt(0, min=0, help="use at most this many style images (few-shot; 0: data.limit)")
     holdout_fraction: float = _opt(0.0, min=0.0, max=0.9, help="seeded fraction of each folder kept out of training")
     max_pixels: int = _opt(100_000_000, min=1, help="refuse images with more pixels (decompression bombs)")
     background: str = _opt("white", help="colour that transparent pixels are composited onto")
     diff_augment: str = _opt("", help="DiffAugment policy for discriminator inputs, e.g. color,translation,cutout")
+    ada_target: float = _opt(0.0, min=0.0, max=1.0, help="adaptive augmentation (ADA): apply diff_augment with a "
+                             "probability p that rises while E[sign(D(real))] exceeds this target (0: always apply)")
+    ada_speed: float = _opt(0.005, min=0.0, max=1.0, help="ADA: change of p per step")
 
 
 @dataclass

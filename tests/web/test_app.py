@@ -138,3 +138,30 @@ def test_training_job_can_be_cancelled(client):
     client.post(f"/api/jobs/{ident}/cancel")
     job = _wait(client, ident, lambda j: j["status"] != "running")
     assert job["status"] == "cancelled" and job["model_id"], job  # the trainer saved and exported on the way out
+
+
+def test_a_multi_style_model_lists_its_styles_and_mixes_their_codes(client, tmp_path):
+    import torch
+
+    from styleforge.inference import Stylizer
+    from styleforge.models import GENERATORS, save_pretrained
+
+    torch.manual_seed(0)
+    g = GENERATORS.create("light_multi", styles=2, base_channels=8, blocks=1)
+    with torch.no_grad():
+        g.head.weight.normal_(0, 0.2)
+        g.codes.normal_(0, 0.5)
+    folder = tmp_path / "multi"
+    save_pretrained(g, folder, metadata={"task": "image", "styles": ["warm", "cool"]})
+    files = {"config": ("config.json", (folder / "config.json").read_bytes()),
+             "weights": ("model.safetensors", (folder / "model.safetensors").read_bytes())}
+    assert client.post("/api/models", data={"name": "duo"}, files=files).status_code == 200
+    ids = [m["id"] for m in client.get("/api/models").json()["models"]]
+    assert {"upload:duo#warm", "upload:duo#cool"} <= set(ids)
+    r = client.post("/api/stylize", files={"image": ("a.png", _png(32, 32))},
+                    data={"mix": json.dumps({"upload:duo#warm": 0.5, "upload:duo#cool": 0.5})})
+    assert r.status_code == 200, r.text
+    got = np.asarray(Image.open(io.BytesIO(client.get(r.json()["output_url"]).content)))
+    expected = Stylizer.from_pretrained(folder, styles="warm=0.5,cool=0.5").stylize_array(
+        np.asarray(Image.open(io.BytesIO(_png(32, 32)))))
+    assert np.array_equal(got, expected)

@@ -44,6 +44,8 @@ def add_model_options(p) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--style", help="a bundled style name (e.g. monet); NAME=W,NAME=W blends several")
     src.add_argument("--model", help="a run folder, an export folder or an .onnx file; PATH=W,PATH=W blends several")
+    p.add_argument("--styles", metavar="NAME=W,...", help="for a multi-style model: which of its styles, mixed by "
+                                                          "weight (default: its first style)")
 
 
 def run(args) -> int:
@@ -55,7 +57,7 @@ def run(args) -> int:
     from ..imageio import icc_profile, read_image, save_array
     from ..inference import open_stylizer
 
-    stylizer = open_stylizer(args.style, args.model)
+    stylizer = open_stylizer(args.style, args.model, getattr(args, "styles", None))
 
     def apply(image):
         out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)

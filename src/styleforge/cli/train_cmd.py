@@ -7,7 +7,8 @@ from ..config import list_presets, load_config
 from ..errors import ConfigError
 from ..recipes import RECIPES
 
-DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "fast", "fastcut": "fast"}
+DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "fast", "fastcut": "fast",
+                   "multistyle": "fast"}
 
 EXAMPLES = """examples:
   styleforge train dcgan --preset mnist --set train.steps=2000
@@ -45,7 +46,7 @@ def resolve(args) -> object:
     if args.steps is not None:
         overrides.append(f"train.steps={args.steps}")
     if args.style:
-        overrides.append(f"data.source={args.style}")
+        overrides.append(f"data.styles={args.style}" if args.recipe == "multistyle" else f"data.source={args.style}")
     if args.content:
         overrides.append(f"data.content={args.content}")
     if args.size is not None:

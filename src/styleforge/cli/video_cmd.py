@@ -29,7 +29,7 @@ def run(args) -> int:
     from ..inference import open_stylizer
     from ..inference.video import stylize_video
 
-    stylizer = open_stylizer(args.style, args.model)
+    stylizer = open_stylizer(args.style, args.model, args.styles)
     stats = stylize_video(stylizer, args.input, args.output, args.strength, args.preserve_color, args.stabilize,
                           crf=args.crf)
     print(f"wrote {args.output}: {stats['frames']} frames at {stats['fps']:.2f} frames/s"

@@ -75,16 +75,34 @@ class StylizerBase:
 class Stylizer(StylizerBase):
     """Maps photos (N, 3, H, W) in [-1, 1], any H and W, to stylised images of the same size."""
 
-    def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int | None = None):
+    def __init__(self, generator: torch.nn.Module, device: str | torch.device = "cpu", multiple: int | None = None,
+                 style_names: list[str] | None = None):
         self.generator, self.device = generator.eval(), torch.device(device)
         self.multiple = multiple or getattr(generator, "size_multiple", 4)
+        self.style_names = style_names or []  # a multi-style model's styles (base, then adapters)
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu") -> "Stylizer":
-        module, config = load_pretrained(resolve_model_dir(path), device=device)
-        if config.get("metadata", {}).get("task") != "image":
+    def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", styles: str | dict | None = None) -> "Stylizer":
+        """`styles`: for a multi-style model, 'NAME=W,NAME=W' (or one NAME; default: its first style)."""
+        folder = resolve_model_dir(path)
+        module, config = load_pretrained(folder, device=device)
+        meta = config.get("metadata", {})
+        if meta.get("task") != "image":
             raise ModelFileError(f"{path}: not an image-to-image style model (use `styleforge sample` for GANs)")
-        return cls(module, device)
+        if "styles" not in meta:
+            if styles:
+                raise StyleforgeError(f"{path}: a single-style model; --styles applies to multi-style models")
+            return cls(module, device)
+        from .styles import attach_adapters
+        names = attach_adapters(module, folder, list(meta["styles"]))
+        stylizer = cls(module, device, style_names=names)
+        stylizer.select(styles)
+        return stylizer
+
+    def select(self, styles: str | dict | None) -> None:
+        """Mix of a multi-style model's styles: 'NAME=W,...', {name: w} or one NAME."""
+        from .styles import style_weights
+        self.generator.select(style_weights(styles, self.style_names))
 
     @torch.no_grad()
     def styled(self, images: torch.Tensor) -> torch.Tensor:

@@ -42,6 +42,15 @@ def film_grade(x: torch.Tensor) -> torch.Tensor:
     return _from01(v)
 
 
+@STYLE_OPERATORS.register("sepia")
+def sepia(x: torch.Tensor) -> torch.Tensor:
+    """Warm brown toning of an old print: the classic sepia matrix, mixed 80/20 with the photo, faded blacks."""
+    v = _to01(x)
+    m = torch.tensor([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]]).to(v)
+    toned = torch.einsum("ij,njhw->nihw", m, v)
+    return _from01(0.06 + 0.9 * (0.8 * toned + 0.2 * v))
+
+
 @STYLE_OPERATORS.register("pencil_sketch")
 def pencil_sketch(x: torch.Tensor) -> torch.Tensor:
     """Colour-dodge of the grey image by its blurred negative: dark strokes on white paper."""

@@ -33,6 +33,11 @@ class Recipe:
         self.config, self.channels = config, channels
         self.networks = nn.ModuleDict()
 
+    @classmethod
+    def data_domains(cls, config: Config) -> tuple[str, ...]:
+        """The batch keys this configuration needs (`domains`, unless the recipe derives them from config)."""
+        return cls.domains
+
     def optimizer_groups(self) -> dict[str, tuple[list[nn.Parameter], float]]:
         """{optimiser name: (parameters, learning rate)}; the trainer builds one Adam per entry."""
         raise NotImplementedError

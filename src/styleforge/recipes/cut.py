@@ -54,7 +54,8 @@ class CUTRecipe(TranslationRecipe):
         fake_b = both[: a.shape[0]]
 
         optimizers["D"].zero_grad(set_to_none=True)
-        loss_d = self.adversarial.discriminator_loss(n["D"](self.augment(b)), n["D"](self.augment(fake_b.detach())))
+        loss_d = self.adversarial.discriminator_loss(self.observe_real(n["D"](self.augment(b))),
+                                                     n["D"](self.augment(fake_b.detach())))
         update(loss_d, optimizers["D"])
 
         n["D"].requires_grad_(False)
@@ -65,4 +66,5 @@ class CUTRecipe(TranslationRecipe):
         total = adv + loss.nce_weight * (nce + nce_id) / (2 if use_identity else 1)
         update(total, optimizers["G"])
         n["D"].requires_grad_(True)
-        return {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}
+        losses = {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}
+        return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses

@@ -57,15 +57,16 @@ class CycleGANRecipe(TranslationRecipe):
 
         optimizers["D"].zero_grad(set_to_none=True)
         pooled_b, pooled_a = self.pools["b"].query(fake_b), self.pools["a"].query(fake_a)
-        loss_d = (self.adversarial.discriminator_loss(n["D_b"](self.augment(b)), n["D_b"](self.augment(pooled_b)))
+        loss_d = (self.adversarial.discriminator_loss(self.observe_real(n["D_b"](self.augment(b))), n["D_b"](self.augment(pooled_b)))
                   + self.adversarial.discriminator_loss(n["D_a"](self.augment(a)), n["D_a"](self.augment(pooled_a))))
         update(loss_d, optimizers["D"])
         return {"loss_G": adv.item(), "loss_cycle": cycle.item(), "loss_identity": identity.item(),
                 "loss_D": loss_d.item()}
 
     def extra_state(self):
-        return {f"pool_{k}": p.state() for k, p in self.pools.items()}
+        return {**super().extra_state(), **{f"pool_{k}": p.state() for k, p in self.pools.items()}}
 
     def load_extra_state(self, state):
+        super().load_extra_state(state)
         for k, p in self.pools.items():
             p.load_state(state[f"pool_{k}"])

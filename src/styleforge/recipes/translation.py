@@ -17,10 +17,37 @@ class TranslationRecipe(Recipe):
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         self.augment_policy = parse_policy(config.data.diff_augment)
+        d = config.data
+        self.ada_target, self.ada_speed = d.ada_target, d.ada_speed
+        self.ada_p = torch.zeros(())  # augmentation probability under ADA (unused when ada_target == 0)
+        self._ada_mid = 0.5 if config.loss.adversarial == "lsgan" else 0.0  # real/fake decision threshold
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
-        """DiffAugment on a discriminator input (real or fake alike)."""
-        return diff_augment(x, self.augment_policy) if self.augment_policy else x
+        """DiffAugment on a discriminator input (real or fake alike); under ADA each sample is augmented
+        with probability ada_p. Generator inputs are never augmented."""
+        if not self.augment_policy:
+            return x
+        augmented = diff_augment(x, self.augment_policy)
+        if self.ada_target <= 0:
+            return augmented
+        keep = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < self.ada_p.item()
+        return torch.where(keep, augmented, x)
+
+    def observe_real(self, logits: torch.Tensor) -> torch.Tensor:
+        """ADA's overfitting signal r = E[sign(D(real) - threshold)]: p rises while r > ada_target (the
+        discriminator is too sure of the real images) and falls otherwise (Karras et al. 2020)."""
+        if self.ada_target > 0:
+            r = torch.sign(logits.detach().float() - self._ada_mid).mean().item()
+            step = self.ada_speed if r > self.ada_target else -self.ada_speed
+            self.ada_p = (self.ada_p + step).clamp(0.0, 1.0)
+        return logits
+
+    def extra_state(self):
+        return {"ada_p": self.ada_p.clone()}
+
+    def load_extra_state(self, state):
+        if "ada_p" in state:
+            self.ada_p = state["ada_p"].clone()
 
     def sample_inputs(self, batch, n, generator):
         return batch["content"][:n]

@@ -39,7 +39,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet]:
-    """Load the image sets a recipe trains on: 'real'/'style' from data.source, 'content' from data.content."""
+    """Load the image sets a recipe trains on: 'real'/'style' from data.source, 'content' from data.content,
+    'style:NAME' from the NAME=SOURCE entries of data.styles."""
     d = config.data
     common = dict(load_size=d.load_size or d.image_size, limit=d.limit, holdout_fraction=d.holdout_fraction,
                   max_pixels=d.max_pixels, background=d.background)
@@ -49,8 +50,12 @@ def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet
             if not d.content:
                 raise ConfigError("config key 'data.content' is empty; this recipe needs a folder of content photos")
             sets[domain] = open_source(d.content, d.content_path, **common)
+        elif domain.startswith("style:"):
+            from ..recipes.multistyle import parse_styles
+            source = dict(parse_styles(d.styles))[domain[len("style:"):]]
+            sets[domain] = open_source(source, "", **{**common, "limit": d.style_limit or d.limit})
         else:
-            sets[domain] = open_source(d.source, d.path, **common)
+            sets[domain] = open_source(d.source, d.path, **{**common, "limit": d.style_limit or d.limit})
     return sets
 
 
@@ -87,7 +92,7 @@ class Trainer:
         if t.threads:
             torch.set_num_threads(t.threads)
         self.device = resolve_device(t.device)
-        sets = load_domains(cfg, self._recipe_class().domains)
+        sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
         write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
         for s in sets.values():
             print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))

@@ -50,6 +50,7 @@ class Models:
         self.ws, self.jobs, self._cache = workspace, jobs, {}
 
     def list(self) -> list[dict]:
+        """Every model; a multi-style model also as one entry per style, id 'MODEL#STYLE'."""
         items = [{"id": f"style:{n}", "label": f"{n} (bundled)"} for n in bundled_styles()]
         for folder in sorted((self.ws.root / "models").iterdir()):
             if (folder / "config.json").is_file():
@@ -57,7 +58,20 @@ class Models:
         for job in self.jobs.all():
             if job["kind"] == "train" and job.get("model_id"):
                 items.append({"id": job["model_id"], "label": f"{job['name']} (trained here)"})
-        return items
+        out = []
+        for item in items:
+            out.append(item)
+            names = self.style_names(item["id"])
+            out += [{"id": f"{item['id']}#{n}", "label": f"{item['label'].split(' (')[0]}: {n}"} for n in names]
+        return out
+
+    def style_names(self, model_id: str) -> list[str]:
+        folder = self.folder(model_id)
+        meta = read_model_config(folder).get("metadata", {})
+        if "styles" not in meta:
+            return []
+        from ..inference.styles import adapter_files
+        return list(meta["styles"]) + [p.stem for p in adapter_files(folder)]
 
     def folder(self, model_id: str) -> Path:
         kind, _, name = model_id.partition(":")
@@ -71,23 +85,38 @@ class Models:
                 return folder
         raise UploadError(f"unknown model '{safe_name(model_id)}'", 404)
 
-    def stylizer(self, model_id: str) -> Stylizer:
+    def stylizer(self, model_id: str, styles: str | dict | None = None) -> Stylizer:
+        """The stylizer of 'MODEL' or 'MODEL#STYLE' (or MODEL with a {style: weight} mix)."""
+        model_id, _, style = model_id.partition("#")
         folder = self.folder(model_id)
-        key = (model_id, (folder / "model.safetensors").stat().st_mtime)
+        styles = styles or style or None
+        key = (model_id, json.dumps(styles, sort_keys=True), (folder / "model.safetensors").stat().st_mtime,
+               len(list((folder / "adapters").glob("*.safetensors"))) if (folder / "adapters").is_dir() else 0)
         if key not in self._cache:
-            self._cache[key] = Stylizer.from_pretrained(folder)
+            self._cache[key] = Stylizer.from_pretrained(folder, styles=styles)
         return self._cache[key]
 
     def mix(self, spec: str) -> StylizerBase:
-        """'id=w,id=w' (JSON object {id: w} also accepted) -> one stylizer blending the styles."""
+        """'id=w,id=w' (JSON object {id: w} also accepted) -> one stylizer blending the styles. Styles of one
+        multi-style model ('MODEL#STYLE') are mixed inside it (their codes); separate models by output."""
         weights = json.loads(spec) if spec.strip().startswith("{") else dict(
             (part.rpartition("=")[0], part.rpartition("=")[2]) for part in spec.split(",") if "=" in part)
         chosen = [(k, float(w)) for k, w in weights.items() if float(w) > 0]
         if not chosen:
             raise UploadError("give at least one style a weight above 0")
-        if len(chosen) == 1:
-            return self.stylizer(chosen[0][0])
-        return FusedStylizer([self.stylizer(k) for k, _ in chosen], [w for _, w in chosen])
+        groups: dict[str, dict[str, float]] = {}
+        for k, w in chosen:
+            model_id, _, style = k.partition("#")
+            groups.setdefault(model_id, {})[style] = w
+        parts = []
+        for model_id, styles in groups.items():
+            total = sum(styles.values())
+            named = {s: w for s, w in styles.items() if s}
+            parts.append((self.stylizer(model_id, named or None) if not styles.keys() - named.keys()
+                          else self.stylizer(model_id), total))
+        if len(parts) == 1:
+            return parts[0][0]
+        return FusedStylizer([p for p, _ in parts], [w for _, w in parts])
 
 
 async def save_upload(upload: UploadFile, dest: Path, limit: int) -> Path:

@@ -38,6 +38,25 @@ class PatchGANDiscriminator(nn.Module):
         return self.body(x)
 
 
+@DISCRIMINATORS.register("patchgan_multi")
+class MultiHeadPatchGAN(PatchGANDiscriminator):
+    """A style-aware PatchGAN: a shared trunk and one output channel per style.
+    images (N, C, H, W), style indices (N,) -> that style's patch logits (N, 1, H', W')."""
+
+    def __init__(self, channels: int = 3, base_channels: int = 64, layers: int = 3, norm: str = "instance",
+                 spectral_norm: bool = False, styles: int = 2):
+        super().__init__(channels, base_channels, layers, norm, spectral_norm)
+        last = self.body[-1]
+        last = getattr(last, "module", last)
+        conv = nn.Conv2d(last.in_channels, styles, 4, 1, 1)
+        init_weights(conv)
+        self.body[-1] = _spectral(conv) if spectral_norm else conv
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        out = self.body(x)
+        return out.gather(1, style.view(-1, 1, 1, 1).expand(-1, 1, *out.shape[2:]))
+
+
 @DISCRIMINATORS.register("multiscale")
 class MultiScaleDiscriminator(nn.Module):
     """`scales` PatchGANs on the image downsampled 1x, 2x, 4x, ... -> their patch logits, flattened and

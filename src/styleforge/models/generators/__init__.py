@@ -1,1 +1,1 @@
-from . import dcgan, light, mlp, resnet, unet  # noqa: F401  (registers the generators)
+from . import dcgan, light, mlp, multistyle, resnet, unet  # noqa: F401  (registers the generators)

@@ -15,16 +15,16 @@ from ...nn import collect_features, init_weights
 from ..registry import GENERATORS
 
 
-def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+def reflect_conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, 3, stride, 1, padding_mode="reflect")
 
 
-class _Block(nn.Module):
+class PlainResidualBlock(nn.Module):
     """x (N, C, H, W) -> x + conv(lrelu(conv(x))), no normalisation."""
 
     def __init__(self, channels: int):
         super().__init__()
-        self.body = nn.Sequential(_conv(channels, channels), nn.LeakyReLU(0.2, True), _conv(channels, channels))
+        self.body = nn.Sequential(reflect_conv(channels, channels), nn.LeakyReLU(0.2, True), reflect_conv(channels, channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -45,12 +45,12 @@ class LightGenerator(nn.Module):
         super().__init__()
         b = base_channels
         act = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
-        self.stem = nn.Sequential(_conv(channels, b), act())
-        self.layers = nn.Sequential(_conv(b, 2 * b, 2), act(), _conv(2 * b, 4 * b, 2), act(),
-                                    *[_Block(4 * b) for _ in range(blocks)])
-        self.up1 = nn.Sequential(_conv(4 * b, 2 * b), act())
-        self.up2 = nn.Sequential(_conv(2 * b, b), act())
-        self.head = _conv(2 * b, channels)
+        self.stem = nn.Sequential(reflect_conv(channels, b), act())
+        self.layers = nn.Sequential(reflect_conv(b, 2 * b, 2), act(), reflect_conv(2 * b, 4 * b, 2), act(),
+                                    *[PlainResidualBlock(4 * b) for _ in range(blocks)])
+        self.up1 = nn.Sequential(reflect_conv(4 * b, 2 * b), act())
+        self.up2 = nn.Sequential(reflect_conv(2 * b, b), act())
+        self.head = reflect_conv(2 * b, channels)
         init_weights(self)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)

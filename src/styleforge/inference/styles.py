@@ -1,0 +1,67 @@
+"""Multi-style models: the style names of an exported `light_multi` generator, its adapters, and mixing.
+
+An export folder of a multistyle run holds config.json (metadata.styles = the trained style names) and
+model.safetensors; `styleforge styles add` writes each new style as adapters/NAME.safetensors (one code row,
+a few KB) and never touches the base files.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from ..errors import ModelFileError, StyleforgeError
+
+ADAPTERS = "adapters"
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def check_style_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise StyleforgeError(f"style name '{name}' must be 1-64 letters, digits, '_' or '-'")
+    return name
+
+
+def adapter_files(folder: str | os.PathLike) -> list[Path]:
+    root = Path(folder) / ADAPTERS
+    return sorted(p for p in root.glob("*.safetensors") if _NAME.match(p.stem)) if root.is_dir() else []
+
+
+def attach_adapters(generator: torch.nn.Module, folder: str | os.PathLike, base_names: list[str]) -> list[str]:
+    """Append the code rows of folder/adapters/*.safetensors to a multi-style generator. Returns all names."""
+    names, rows = list(base_names), []
+    for path in adapter_files(folder):
+        try:
+            code = load_file(str(path))["code"]
+        except (SafetensorError, OSError, KeyError) as exc:
+            raise ModelFileError(f"{path}: not a styleforge style adapter ({exc})") from None
+        if code.shape != generator.codes.shape[1:]:
+            raise ModelFileError(f"{path}: adapter code has shape {tuple(code.shape)}, the model needs "
+                                 f"{tuple(generator.codes.shape[1:])}")
+        names.append(path.stem)
+        rows.append(code.to(generator.codes))
+    if rows:
+        with torch.no_grad():
+            generator.codes = torch.nn.Parameter(torch.cat([generator.codes, torch.stack(rows)]))
+            generator.mix = torch.nn.functional.pad(generator.mix, (0, len(rows)))
+    return names
+
+
+def style_weights(spec: str | dict | None, names: list[str]) -> torch.Tensor:
+    """'monet=0.7,sketch=0.3' (or {'monet': 0.7, ...}, or one name) -> normalised weights (S,) over `names`."""
+    if spec is None or spec == "":
+        return torch.nn.functional.one_hot(torch.tensor(0), len(names)).float()
+    if isinstance(spec, str):
+        spec = {part.partition("=")[0].strip(): float(part.partition("=")[2] or 1.0)
+                for part in spec.split(",") if part.strip()}
+    unknown = [k for k in spec if k not in names]
+    if unknown:
+        raise StyleforgeError(f"unknown style {', '.join(unknown)}; this model has: {', '.join(names)}")
+    w = torch.tensor([float(spec.get(n, 0.0)) for n in names])
+    if (w < 0).any() or w.sum() <= 0:
+        raise StyleforgeError(f"style weights must be >= 0 with a positive sum, got {spec}")
+    return w / w.sum()
