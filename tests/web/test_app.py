@@ -165,3 +165,24 @@ def test_a_multi_style_model_lists_its_styles_and_mixes_their_codes(client, tmp_
     expected = Stylizer.from_pretrained(folder, styles="warm=0.5,cool=0.5").stylize_array(
         np.asarray(Image.open(io.BytesIO(_png(32, 32)))))
     assert np.array_equal(got, expected)
+
+
+def test_mask_keeps_the_black_area_untouched(client):
+    buf = io.BytesIO()
+    mask = np.zeros((70, 90), np.uint8)
+    mask[:, 45:] = 255  # stylise the right half only
+    Image.fromarray(mask).save(buf, "PNG")
+    r = client.post("/api/stylize", files={"image": ("a.png", _png(90, 70)), "mask": ("m.png", buf.getvalue())},
+                    data={"model": "style:monet"})
+    assert r.status_code == 200, r.text
+    out = np.asarray(Image.open(io.BytesIO(client.get(r.json()["output_url"]).content)), dtype=float)
+    inp = np.asarray(Image.open(io.BytesIO(_png(90, 70))), dtype=float)
+    assert np.abs(out[:, :30] - inp[:, :30]).max() <= 1  # far from the feathered edge: the photo itself
+    assert np.abs(out[:, 60:] - inp[:, 60:]).mean() > 3
+
+
+def test_serve_listens_on_localhost_unless_told():
+    from styleforge.cli import build_parser
+
+    args = build_parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1" and args.port == 7860

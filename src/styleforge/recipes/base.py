@@ -70,11 +70,14 @@ class Recipe:
 def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
     """Backpropagate `loss` and step `optimizer`, unless the loss is NaN or infinite: then the gradients
     are dropped and the weights stay as they were (the trainer sees the non-finite loss and counts it).
-    Returns whether the step was taken."""
-    if not torch.isfinite(loss.detach()).all():
+    Under torchrun the gradients are averaged over the processes first. Returns whether the step was taken."""
+    from ..distributed import all_true, average_gradients  # no-ops in a single process
+
+    if not all_true(bool(torch.isfinite(loss.detach()).all()), loss.device):  # every process skips together
         optimizer.zero_grad(set_to_none=True)
         return False
     loss.backward()
+    average_gradients(p for group in optimizer.param_groups for p in group["params"])
     optimizer.step()
     return True
 

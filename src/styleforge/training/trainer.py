@@ -16,6 +16,7 @@ import torch
 from ..config import Config, from_dict
 from ..data import BatchSampler, ImageSet, Preprocess, open_source
 from ..data.datasets import write_reports
+from .. import distributed as dist
 from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_write_text
 from ..imageio import make_grid, save_image, to_uint8
@@ -80,6 +81,15 @@ class _Feed:
         return self.preprocess(images, torch.Generator().manual_seed(self.seed))
 
 
+class _SilentLogger:
+    """What processes other than rank 0 log: nothing."""
+
+    def log(self, *args, **kwargs):
+        pass
+
+    progress = image = close = log
+
+
 @dataclass
 class Trainer:
     config: Config
@@ -91,11 +101,14 @@ class Trainer:
         t = cfg.train
         if t.threads:
             torch.set_num_threads(t.threads)
-        self.device = resolve_device(t.device)
+        self.rank, self.world = dist.setup()
+        self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
+        self.device = dist.local_device(resolve_device(t.device))
         sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
-        write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
-        for s in sets.values():
-            print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))
+        if self.main:
+            write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
+            for s in sets.values():
+                print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))
         channels = next(iter(sets.values())).channels
         torch.manual_seed(t.seed)
         self.recipe: Recipe = build_recipe(cfg, channels)
@@ -107,7 +120,8 @@ class Trainer:
                     for name in self.recipe.ema_networks if t.ema_decay > 0}
         pre = Preprocess(cfg.data.image_size, cfg.data.load_size, cfg.data.crop, cfg.data.flip,
                          cfg.data.rotate_degrees, cfg.data.scale_min, cfg.data.scale_max)
-        self.feeds = {name: _Feed(s, BatchSampler(len(s), t.batch_size, seed=t.seed + i), pre, t.seed + i)
+        self.feeds = {name: _Feed(s, BatchSampler(len(s), t.batch_size, seed=t.seed + i, rank=self.rank,
+                                                  world_size=self.world), pre, t.seed + i + 1_000_003 * self.rank)
                       for i, (name, s) in enumerate(sets.items())}
         self.step = 0
         first = {name: feed.fixed(t.sample_count) for name, feed in self.feeds.items()}
@@ -116,7 +130,7 @@ class Trainer:
         self.nonfinite_in_a_row = 0  # consecutive steps whose update was withheld for a NaN/inf loss
         self.saved_step: int | None = None  # step of the last checkpoint this process wrote or loaded
         self.evaluator = None
-        if t.eval_every and self.recipe.task == "image":
+        if t.eval_every and self.recipe.task == "image" and self.main:
             from .periodic_eval import HeldOutEvaluator
             self.evaluator = HeldOutEvaluator(cfg)
 
@@ -148,6 +162,9 @@ class Trainer:
         """Checkpoint, then export. A failed write (disk full, read-only folder) stops the run with a clear
         message; the previous checkpoint is untouched (see files.atomic_path)."""
         path = self.run_dir / CHECKPOINT_NAME
+        if not self.main:
+            self.saved_step = self.step
+            return
         try:
             save_checkpoint(self.state_dict(), path)
             self.export()
@@ -197,7 +214,9 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = self.base_lrs[name] * factor
 
-    def write_samples(self) -> Path:
+    def write_samples(self) -> Path | None:
+        if not self.main:
+            return None
         nets = dict(self.recipe.networks.items())
         nets.update({k: e.module for k, e in self.ema.items()})
         was_training = {k: n.training for k, n in nets.items()}
@@ -213,7 +232,8 @@ class Trainer:
 
     def fit(self) -> Path:
         t = self.config.train
-        self.logger = RunLogger(self.run_dir, t.steps, self.step, t.tensorboard, t.progress)
+        self.logger = RunLogger(self.run_dir, t.steps, self.step, t.tensorboard, t.progress) if self.main \
+            else _SilentLogger()
         images_per_step = t.batch_size * len(self.feeds)
         window_start, window_steps = time.perf_counter(), 0
         try:
@@ -260,7 +280,8 @@ class Trainer:
         except KeyboardInterrupt:
             if self.saved_step != self.step:
                 self.save()
-            print(f"\ninterrupted at step {self.step}; checkpoint saved: resume with "
+            if self.main:
+                print(f"\ninterrupted at step {self.step}; checkpoint saved: resume with "
                   f"`styleforge train --resume {self.run_dir}`")
             raise
         finally:
@@ -268,7 +289,7 @@ class Trainer:
         self.save()
         if self.step % t.sample_every:
             self.write_samples()
-        records = read_log(self.run_dir)
+        records = read_log(self.run_dir) if self.main else []
         if records:
             plot_curves(records, self.run_dir / "loss_curves.png")
         return self.run_dir
@@ -290,13 +311,16 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
             saved.train.progress = config.train.progress
         config = saved
     else:
+        dist.setup()
         name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
-        run_dir = new_run_dir(config.run.output_dir, name)
-    for stale in [*run_dir.glob(".*.tmp*"), *run_dir.glob("export/.*.tmp*")]:
-        stale.unlink(missing_ok=True)  # half-written files of a killed process; the real ones are intact
-    atomic_write_text(run_dir / "config.json", config.to_json())
+        run_dir = dist.broadcast(new_run_dir(config.run.output_dir, name) if dist.is_main() else None)
+    if dist.is_main():
+        for stale in [*run_dir.glob(".*.tmp*"), *run_dir.glob("export/.*.tmp*")]:
+            stale.unlink(missing_ok=True)  # half-written files of a killed process; the real ones are intact
+        atomic_write_text(run_dir / "config.json", config.to_json())
     trainer = Trainer(config, run_dir, callbacks=list(callbacks or []))
     if state is not None:
         trainer.load_state_dict(state)
-        print(f"resuming {run_dir} from step {trainer.step}")
+        if trainer.main:
+            print(f"resuming {run_dir} from step {trainer.step}")
     return trainer.fit()

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..files import atomic_write_text
 from .workspace import UploadError, Workspace, new_id
 
-PRESETS = {"fast": ("fastcut", "fast"), "quality": ("cut", "fast")}  # web preset -> (recipe, preset)
+PRESETS = {"fast": ("fastcut", "fewshot"), "quality": ("cut", "fast")}  # web preset -> (recipe, preset)
 
 
 def _read_log(path: Path) -> list[dict]:
@@ -65,7 +65,7 @@ class Jobs:
                "--content", str(content_dir), "--out", str(folder / "runs"), "--size", str(size),
                "--steps", str(steps)] + [a for kv in (
                    "train.progress=false", "train.tensorboard=false", "train.eval_every=0",
-                   "data.holdout_fraction=0", f"train.log_every={max(1, min(20, steps // 50))}",
+                   "data.holdout_fraction=0", "data.style_limit=0", f"train.log_every={max(1, min(20, steps // 50))}",
                    f"train.sample_every={max(1, steps // 5)}", f"train.checkpoint_every={max(1, steps // 5)}",
                    f"run.name={name}") for a in ("--set", kv)]
         job = {"id": ident, "kind": "train", "name": name, "preset": preset, "steps": steps, "size": size,
