@@ -2,6 +2,7 @@
 equal those of 1 process x batch 4, and a 2-process torchrun run trains, checkpoints and resumes."""
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,18 @@ def test_two_processes_of_batch_two_take_the_step_of_one_process_of_batch_four(t
         assert torch.allclose(together[k], alone[k], atol=1e-5), k
 
 
+def _torchrun(argv: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run torchrun in its own process group, so a timeout kills its workers too."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 @pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun not installed beside this python")
 def test_two_process_run_trains_checkpoints_and_resumes(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -71,14 +84,13 @@ def test_two_process_run_trains_checkpoints_and_resumes(tmp_path):
             "--set", "train.checkpoint_every=6", "--set", "train.log_every=2", "--set", "train.progress=false",
             "--set", "train.tensorboard=false", "--set", "model.generator_args={base_channels: 8}",
             "--set", "model.discriminator_args={base_channels: 8}"]
-    first = subprocess.run(base + args, env=env, capture_output=True, text=True, timeout=180)
+    first = _torchrun(base + args, env)
     assert first.returncode == 0, first.stderr[-2000:]
     runs = list(tmp_path.iterdir())
     assert len(runs) == 1  # one run folder, made by rank 0 and shared
     run = runs[0]
     assert load_checkpoint(run)["step"] == 12 and (run / "export" / "model.safetensors").is_file()
-    resumed = subprocess.run(base + ["--resume", str(run), "--steps", "18"], env=env, capture_output=True,
-                             text=True, timeout=180)
+    resumed = _torchrun(base + ["--resume", str(run), "--steps", "18"], env)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert load_checkpoint(run)["step"] == 18
     steps = [r["step"] for r in read_log(run) if "loss_D" in r]

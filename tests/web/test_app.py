@@ -186,3 +186,15 @@ def test_serve_listens_on_localhost_unless_told():
 
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.port == 7860
+
+
+def test_stopping_the_server_checkpoints_running_trainings(tmp_path):
+    app = create_app(tmp_path / "ws")
+    style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
+    with TestClient(app) as c:
+        ident = c.post("/api/train", data={"name": "long", "steps": "100000", "size": "32"}, files=style).json()["id"]
+        _wait(c, ident, lambda j: j["step"] > 0)
+    proc = app.state.jobs._procs[ident]
+    assert proc.poll() is not None  # stopped with the server, not left running
+    run = next((tmp_path / "ws" / "jobs" / ident / "runs").iterdir())
+    assert (run / "checkpoint.pt").is_file() and (run / "export" / "model.safetensors").is_file()

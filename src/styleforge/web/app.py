@@ -6,6 +6,7 @@ background process; mix styles with sliders. Imports no training code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import time
@@ -166,7 +167,12 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
     ws = Workspace(workspace, limits)
     jobs = Jobs(ws)
     models = Models(ws, jobs)
-    app = FastAPI(title="styleforge", docs_url=None, redoc_url=None)
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        jobs.shutdown()  # running trainings checkpoint and stop with the server
+
+    app = FastAPI(title="styleforge", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.workspace, app.state.jobs, app.state.gate = ws, jobs, None
 
     def gate() -> Gate:  # created inside the server's event loop

@@ -137,6 +137,17 @@ class Jobs:
                 proc.send_signal(signal.SIGINT)  # the trainer saves a checkpoint and exports, then exits
         return self.status(ident)
 
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop running trainings the way Ctrl-C does (each saves a checkpoint and exports), then wait."""
+        running = [p for p in self._procs.values() if p.poll() is None]
+        for proc in running:
+            proc.send_signal(signal.SIGINT)
+        for proc in running:
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
     # ------------------------------------------------------------------ video
 
     def start_video(self, ident: str, stylizer, src: Path, strength: float, stabilize: float) -> dict:
