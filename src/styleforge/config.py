@@ -83,6 +83,9 @@ class TrainConfig:
     ema_decay: float = _opt(0.0, min=0.0, max=1.0, help="EMA of the generator weights (0: off)")
     seed: int = _opt(0, min=0)
     device: str = _opt("cpu", choices=("auto", "cpu", "cuda"))
+    amp: str = _opt("off", choices=("off", "bf16", "fp16"), help="mixed precision: autocast the training step "
+                    "(fp16 adds a gradient scaler)")
+    cudnn_benchmark: bool = _opt(False, help="let cuDNN pick the fastest convolution algorithms (fixed sizes)")
     threads: int = _opt(0, min=0, max=1024, help="torch CPU threads (0: torch's default)")
     log_every: int = _opt(50, min=1)
     sample_every: int = _opt(500, min=1)

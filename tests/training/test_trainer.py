@@ -104,3 +104,21 @@ def test_bad_files_in_training_folder_are_skipped(tmp_path, quiet_overrides):
     report = json.loads((run / "data_report.json").read_text())
     assert report[0]["kept"] == 6
     assert [s["file"].endswith("broken.jpg") for s in report[0]["skipped"]] == [True]
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_trains_and_is_recorded(amp, quiet_overrides):
+    import math
+
+    from styleforge import load_config, train
+    from styleforge.training.run_log import read_log
+
+    run = train(load_config("shapes", quiet_overrides + [f"train.amp={amp}", "train.steps=6", "train.log_every=1",
+                                                         "train.batch_size=8", "train.sample_every=100",
+                                                         "model.generator_args={base_channels: 8}",
+                                                         "model.discriminator_args={base_channels: 8}"], recipe="dcgan"))
+    records = [r for r in read_log(run) if "loss_D" in r]
+    assert len(records) == 6 and all(math.isfinite(r["loss_D"]) and math.isfinite(r["loss_G"]) for r in records)
+    assert json.loads((run / "config.json").read_text())["train"]["amp"] == amp
+    state = load_checkpoint(run)
+    assert bool(state["grad_scaler"]) == (amp == "fp16")

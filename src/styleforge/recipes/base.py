@@ -6,6 +6,7 @@ the networks, feeds batches already on the right device, and owns optimisers, EM
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import torch
@@ -16,6 +17,8 @@ from ..errors import ConfigError
 from ..registry import Registry
 
 RECIPES = Registry("recipe")
+#: the fp16 gradient scaler of the running trainer (train.amp=fp16), or None
+GRAD_SCALER: ContextVar[Any] = ContextVar("GRAD_SCALER", default=None)
 
 
 class Recipe:
@@ -76,9 +79,14 @@ def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
     if not all_true(bool(torch.isfinite(loss.detach()).all()), loss.device):  # every process skips together
         optimizer.zero_grad(set_to_none=True)
         return False
-    loss.backward()
+    scaler = GRAD_SCALER.get()
+    (scaler.scale(loss) if scaler is not None else loss).backward()
     average_gradients(p for group in optimizer.param_groups for p in group["params"])
-    optimizer.step()
+    if scaler is not None:
+        scaler.step(optimizer)  # skips the step itself if the scaled gradients overflowed
+        scaler.update()
+    else:
+        optimizer.step()
     return True
 
 

@@ -22,6 +22,7 @@ from ..files import atomic_write_text
 from ..imageio import make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
+from ..recipes.base import GRAD_SCALER
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .ema import EMA
 from .plots import plot_curves
@@ -104,6 +105,10 @@ class Trainer:
         self.rank, self.world = dist.setup()
         self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
         self.device = dist.local_device(resolve_device(t.device))
+        if t.cudnn_benchmark:
+            torch.backends.cudnn.benchmark = True
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.amp)
+        self.scaler = torch.amp.GradScaler(self.device.type) if t.amp == "fp16" else None
         sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
         if self.main:
             write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
@@ -145,6 +150,7 @@ class Trainer:
                 "networks": {k: v.state_dict() for k, v in self.recipe.networks.items()},
                 "ema": {k: e.module.state_dict() for k, e in self.ema.items()},
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+                "grad_scaler": self.scaler.state_dict() if self.scaler is not None else {},
                 "recipe": self.recipe.extra_state(), "rng": rng_state()}
 
     def load_state_dict(self, state: dict) -> None:
@@ -155,6 +161,8 @@ class Trainer:
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
+        if self.scaler is not None and state.get("grad_scaler"):
+            self.scaler.load_state_dict(state["grad_scaler"])
         set_rng_state(state["rng"])
         self.step = self.saved_step = int(state["step"])
 
@@ -244,7 +252,12 @@ class Trainer:
                 batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
                 self._set_learning_rates()
                 buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
-                losses = self.recipe.training_step(batch, self.optimizers)
+                with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                    token = GRAD_SCALER.set(self.scaler)
+                    try:
+                        losses = self.recipe.training_step(batch, self.optimizers)
+                    finally:
+                        GRAD_SCALER.reset(token)
                 bad = [k for k, v in losses.items() if not math.isfinite(v)]
                 if bad:  # the recipe withheld those updates (recipes.base.update); the batch is consumed
                     for b, saved in zip(self.recipe.networks.buffers(), buffers):

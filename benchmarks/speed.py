@@ -1,0 +1,122 @@
+"""Speed benchmark (issue #9): training seconds per step, images/s and peak RSS per recipe and size, and
+stylising milliseconds per image per generator at 256/512/1024, with parameters and MACs. The reference
+CycleGAN architecture (ResNet-9, 64 channels, 70x70 PatchGAN, LSGAN + cycle + identity, batch 1) is always
+the first row. Each training configuration runs in its own process, so its peak RSS is its own.
+
+    python benchmarks/speed.py --steps 3 --json out/bench_speed.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+TRAIN_ROWS = [  # (label, recipe, preset, size, batch)
+    ("reference CycleGAN", "cyclegan", "monet", 128, 1),
+    ("reference CycleGAN", "cyclegan", "monet", 256, 1),
+    ("cyclegan small", "cyclegan", "small", 128, 1),
+    ("cut fast (light)", "cut", "fast", 128, 1),
+    ("cut fast (light)", "cut", "fast", 128, 4),
+    ("cut fast (light)", "cut", "fast", 256, 1),
+    ("fastcut fewshot (light)", "fastcut", "fewshot", 128, 4),
+    ("fastcut fast (light)", "fastcut", "fast", 256, 4),
+    ("multistyle fast (3 styles)", "multistyle", "fast", 128, 4),
+]
+GENERATORS_TO_TIME = [  # (label, name, kwargs)
+    ("resnet-9 (reference)", "resnet", {"base_channels": 64, "blocks": 9}),
+    ("light b32/4 (bundled monet)", "light", {"base_channels": 32, "blocks": 4}),
+    ("light b16/2", "light", {"base_channels": 16, "blocks": 2}),
+    ("light b12/2", "light", {"base_channels": 12, "blocks": 2}),
+]
+
+
+def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) -> dict:
+    from styleforge import load_config
+    from styleforge.recipes import build_recipe
+
+    extra = ["data.styles=a=x,b=y,c=z"] if recipe == "multistyle" else []
+    config = load_config(preset, [f"data.image_size={size}", f"train.batch_size={batch}", *extra], recipe=recipe)
+    torch.manual_seed(0)
+    r = build_recipe(config, 3)
+    t = config.train
+    opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
+    domains = r.data_domains(config)
+    batch_of = lambda: {d: torch.rand(batch, 3, size, size) * 2 - 1 for d in domains}  # noqa: E731
+    r.training_step(batch_of(), opts)  # warm-up
+    start = time.perf_counter()
+    for _ in range(steps):
+        r.training_step(batch_of(), opts)
+    seconds = (time.perf_counter() - start) / steps
+    return {"s_per_step": seconds, "images_per_s": batch / seconds,
+            "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+            "params": {k: sum(p.numel() for p in n.parameters()) for k, n in r.networks.items()}}
+
+
+def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from styleforge.models import GENERATORS
+
+    rows = []
+    for label, name, kwargs in GENERATORS_TO_TIME:
+        g = GENERATORS.create(name, **kwargs).eval()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            g(torch.zeros(1, 3, 256, 256))
+        row = {"generator": label, "params": sum(p.numel() for p in g.parameters()),
+               "gmac_256": counter.get_total_flops() / 2e9}
+        for size in sizes:
+            x = torch.rand(1, 3, size, size) * 2 - 1
+            with torch.no_grad():
+                g(x)
+                times = []
+                for _ in range(3 if size < 1024 else 2):
+                    t0 = time.perf_counter()
+                    g(x)
+                    times.append(time.perf_counter() - t0)
+            row[f"ms_{size}"] = 1000 * min(times)
+        rows.append(row)
+        print(f"{label}: {row['params']:,} params, {row['gmac_256']:.2f} GMAC at 256, "
+              + ", ".join(f"{s}: {row[f'ms_{s}']:.0f} ms" for s in sizes), flush=True)
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--json", default="out/bench_speed.json")
+    p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        recipe, preset, size, batch = args.worker
+        print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps)))
+        return
+    rows = []
+    for label, recipe, preset, size, batch in TRAIN_ROWS:
+        out = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--worker", recipe, preset,
+                              str(size), str(batch)], capture_output=True, text=True)
+        if out.returncode:
+            print(f"{label} {size}px batch {batch}: failed: {out.stderr.strip().splitlines()[-1]}")
+            continue
+        row = {"recipe": label, "size": size, "batch": batch, **json.loads(out.stdout.strip().splitlines()[-1])}
+        rows.append(row)
+        print(f"{label:28} {size:4d}px batch {batch}: {row['s_per_step']:.3f} s/step, {row['images_per_s']:.2f} img/s, "
+              f"peak RSS {row['peak_rss_gib']:.2f} GiB", flush=True)
+    result = {"benchmark": "speed", "threads": torch.get_num_threads(), "steps": args.steps, "training": rows,
+              "stylising": generator_rows()}
+    base = next((r for r in rows if r["recipe"] == "reference CycleGAN" and r["size"] == 256), None)
+    if base:
+        for r in rows:
+            r["speedup_vs_reference_256"] = base["s_per_step"] / r["s_per_step"] * r["batch"]
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
