@@ -67,3 +67,10 @@ def broadcast(obj):
 def barrier() -> None:
     if world_size() > 1:
         dist.barrier()
+
+
+def teardown() -> None:
+    """Leave the process group together (a process that exits while its peer still talks to it aborts)."""
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -9,10 +9,12 @@ NOISE_GENERATORS = {"dcgan": dict(image_size=32, channels=3, latent_dim=16, base
 IMAGE_GENERATORS = {"resnet": dict(channels=3, base_channels=8, blocks=2),
                     "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize"),
                     "light": dict(channels=3, base_channels=8, blocks=1),
+                    "light_multi": dict(channels=3, base_channels=8, blocks=1, styles=2),
                     "unet": dict(channels=3, base_channels=8, depth=3)}
 DISCRIMINATOR_CASES = {"dcgan": dict(image_size=32, channels=3, base_channels=8),
                        "mlp": dict(image_size=28, channels=1, hidden=[32]),
                        "patchgan": dict(channels=3, base_channels=8, layers=2),
+                       "patchgan_multi": dict(channels=3, base_channels=8, layers=2, styles=3),
                        "multiscale": dict(channels=3, base_channels=8, layers=2, scales=2, spectral_norm=True)}
 
 

@@ -47,6 +47,7 @@ def _worker(rank: int, world: int, init: str, out: str) -> None:
     weights = _one_update(_batch()[rank * 2:(rank + 1) * 2])
     if rank == 0:
         torch.save(weights, out)
+    dist.barrier()  # leave together: gloo aborts a process whose peer is gone mid-teardown
     dist.destroy_process_group()
 
 

@@ -315,6 +315,7 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
     and logging options.
     """
     state = None
+    dist.setup()  # under torchrun: join the group before deciding who writes
     if resume is not None:
         state = load_checkpoint(resume)
         run_dir = Path(resume) if Path(resume).is_dir() else Path(resume).parent
@@ -324,7 +325,6 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
             saved.train.progress = config.train.progress
         config = saved
     else:
-        dist.setup()
         name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
         run_dir = dist.broadcast(new_run_dir(config.run.output_dir, name) if dist.is_main() else None)
     if dist.is_main():
@@ -336,4 +336,6 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
         trainer.load_state_dict(state)
         if trainer.main:
             print(f"resuming {run_dir} from step {trainer.step}")
-    return trainer.fit()
+    result = trainer.fit()
+    dist.teardown()
+    return result

@@ -41,7 +41,8 @@ class PatchGANDiscriminator(nn.Module):
 @DISCRIMINATORS.register("patchgan_multi")
 class MultiHeadPatchGAN(PatchGANDiscriminator):
     """A style-aware PatchGAN: a shared trunk and one output channel per style.
-    images (N, C, H, W), style indices (N,) -> that style's patch logits (N, 1, H', W')."""
+    images (N, C, H, W), style indices (N,) -> that style's patch logits (N, 1, H', W');
+    without indices, every style's logits (N, styles, H', W')."""
 
     def __init__(self, channels: int = 3, base_channels: int = 64, layers: int = 3, norm: str = "instance",
                  spectral_norm: bool = False, styles: int = 2):
@@ -52,8 +53,10 @@ class MultiHeadPatchGAN(PatchGANDiscriminator):
         init_weights(conv)
         self.body[-1] = _spectral(conv) if spectral_norm else conv
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
         out = self.body(x)
+        if style is None:
+            return out
         return out.gather(1, style.view(-1, 1, 1, 1).expand(-1, 1, *out.shape[2:]))
 
 
