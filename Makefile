@@ -13,5 +13,8 @@ bench: setup
 	.venv/bin/python benchmarks/print_tiling.py --sizes 2048,4096,8192
 	.venv/bin/python benchmarks/video.py --frames 24
 	.venv/bin/python benchmarks/web_load.py --requests 20 --size 512
+	.venv/bin/python benchmarks/fewshot.py --steps 1500
+	.venv/bin/python benchmarks/multistyle.py --steps 2000
+	.venv/bin/python benchmarks/speed.py --steps 3
 serve: setup
 	.venv/bin/styleforge serve

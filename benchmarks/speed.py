@@ -41,7 +41,8 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) ->
     from styleforge.recipes import build_recipe
 
     extra = ["data.styles=a=x,b=y,c=z"] if recipe == "multistyle" else []
-    config = load_config(preset, [f"data.image_size={size}", f"train.batch_size={batch}", *extra], recipe=recipe)
+    config = load_config(preset, [f"data.image_size={size}", f"data.load_size={size}", f"train.batch_size={batch}",
+                                  *extra], recipe=recipe)
     torch.manual_seed(0)
     r = build_recipe(config, 3)
     t = config.train
