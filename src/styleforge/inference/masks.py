@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import StyleforgeError
-from ..imageio import open_image
+from ..imageio import DEFAULT_MAX_PIXELS, open_image
 
 
-def load_mask(path: str | os.PathLike, height: int, width: int) -> np.ndarray:
+def load_mask(path: str | os.PathLike, height: int, width: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """A mask image (white = stylise) -> float32 (H, W) in [0, 1], resized to the image if needed."""
-    im = open_image(path).convert("L")
+    im = open_image(path, max_pixels=max_pixels).convert("L")
     if im.size != (width, height):
         from PIL import Image
         im = im.resize((width, height), Image.Resampling.BILINEAR)

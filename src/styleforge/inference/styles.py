@@ -56,8 +56,8 @@ def style_weights(spec: str | dict | None, names: list[str]) -> torch.Tensor:
     if spec is None or spec == "":
         return torch.nn.functional.one_hot(torch.tensor(0), len(names)).float()
     if isinstance(spec, str):
-        spec = {part.partition("=")[0].strip(): float(part.partition("=")[2] or 1.0)
-                for part in spec.split(",") if part.strip()}
+        from .fusion import parse_weighted
+        spec = dict(parse_weighted(spec))
     unknown = [k for k in spec if k not in names]
     if unknown:
         raise StyleforgeError(f"unknown style {', '.join(unknown)}; this model has: {', '.join(names)}")

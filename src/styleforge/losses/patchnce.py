@@ -39,3 +39,12 @@ def patch_nce(query: torch.Tensor, key: torch.Tensor, temperature: float = 0.07)
     logits = torch.bmm(query, key.detach().transpose(1, 2)) / temperature  # (N, P, P)
     target = torch.arange(logits.shape[1], device=logits.device).expand(logits.shape[0], -1)
     return F.cross_entropy(logits.flatten(0, 1), target.flatten())
+
+
+def layered_patch_nce(encode, heads: PatchSampleMLP, source: torch.Tensor, output: torch.Tensor, patches: int,
+                      temperature: float = 0.07) -> torch.Tensor:
+    """NCE(source, output) averaged over layers: `encode(x)` -> list of feature maps (N, C_l, H_l, W_l);
+    the same patch locations are sampled from both images."""
+    keys, ids = heads(encode(source), patches)
+    queries, _ = heads(encode(output), patches, ids)
+    return sum(patch_nce(q, k, temperature) for q, k in zip(queries, keys)) / len(keys)

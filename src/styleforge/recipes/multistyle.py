@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
-from ..losses import PatchSampleMLP, get_adversarial_loss, patch_nce
+from ..losses import PatchSampleMLP, get_adversarial_loss, layered_patch_nce
 from ..models import DISCRIMINATORS, GENERATORS
 from .base import RECIPES, update
 from .translation import TranslationRecipe
@@ -58,10 +58,9 @@ class MultiStyleRecipe(TranslationRecipe):
                 "D": (list(n["D"].parameters()), t.lr_discriminator)}
 
     def nce(self, source, output, weights):
-        g, f, loss = self.networks["G"], self.networks["F"], self.config.loss
-        keys, ids = f(g.features(source, self.nce_layers, weights), loss.nce_patches)
-        queries, _ = f(g.features(output, self.nce_layers, weights), loss.nce_patches, ids)
-        return sum(patch_nce(q, k, loss.nce_temperature) for q, k in zip(queries, keys)) / len(keys)
+        g, loss = self.networks["G"], self.config.loss
+        return layered_patch_nce(lambda x: g.features(x, self.nce_layers, weights), self.networks["F"], source,
+                                 output, loss.nce_patches, loss.nce_temperature)
 
     def training_step(self, batch, optimizers):
         n, loss, k = self.networks, self.config.loss, len(self.style_names)

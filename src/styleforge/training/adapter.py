@@ -19,7 +19,7 @@ from ..errors import StyleforgeError
 from ..files import atomic_path
 from ..inference.sampler import resolve_model_dir
 from ..inference.styles import ADAPTERS, attach_adapters, check_style_name
-from ..losses import PatchSampleMLP, get_adversarial_loss, patch_nce
+from ..losses import PatchSampleMLP, get_adversarial_loss, layered_patch_nce
 from ..models import DISCRIMINATORS, load_pretrained
 
 
@@ -68,9 +68,7 @@ def add_style(base: str | os.PathLike, name: str, images: str, content: str = "p
         loss_d.backward()
         opt_d.step()
         adv = adversarial.generator_loss(d(diff_augment(fake, "translation,cutout")))
-        keys, ids = f(g.features(a, g.nce_layers, weights, codes), 128)
-        queries, _ = f(g.features(fake, g.nce_layers, weights, codes), 128, ids)
-        nce = sum(patch_nce(q, k) for q, k in zip(queries, keys)) / len(keys)
+        nce = layered_patch_nce(lambda x: g.features(x, g.nce_layers, weights, codes), f, a, fake, 128)
         opt_g.zero_grad(set_to_none=True)
         (adv + nce_weight * nce).backward()
         opt_g.step()

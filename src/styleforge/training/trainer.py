@@ -46,6 +46,7 @@ def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet
     d = config.data
     common = dict(load_size=d.load_size or d.image_size, limit=d.limit, holdout_fraction=d.holdout_fraction,
                   max_pixels=d.max_pixels, background=d.background)
+    style_kwargs = {**common, "limit": d.style_limit or d.limit}
     sets = {}
     for domain in domains:
         if domain == "content":
@@ -55,9 +56,9 @@ def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet
         elif domain.startswith("style:"):
             from ..recipes.multistyle import parse_styles
             source = dict(parse_styles(d.styles))[domain[len("style:"):]]
-            sets[domain] = open_source(source, "", **{**common, "limit": d.style_limit or d.limit})
+            sets[domain] = open_source(source, "", **style_kwargs)
         else:
-            sets[domain] = open_source(d.source, d.path, **{**common, "limit": d.style_limit or d.limit})
+            sets[domain] = open_source(d.source, d.path, **style_kwargs)
     return sets
 
 

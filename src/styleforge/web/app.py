@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from ..errors import StyleforgeError
 from ..imageio import open_image, save_array
 from ..inference import bundled_styles
-from ..inference.fusion import FusedStylizer
+from ..inference.fusion import FusedStylizer, parse_weighted
 from ..inference.stylizer import Stylizer, StylizerBase
 from ..models import read_model_config
 from .jobs import PRESETS, Jobs
@@ -100,8 +100,7 @@ class Models:
     def mix(self, spec: str) -> StylizerBase:
         """'id=w,id=w' (JSON object {id: w} also accepted) -> one stylizer blending the styles. Styles of one
         multi-style model ('MODEL#STYLE') are mixed inside it (their codes); separate models by output."""
-        weights = json.loads(spec) if spec.strip().startswith("{") else dict(
-            (part.rpartition("=")[0], part.rpartition("=")[2]) for part in spec.split(",") if "=" in part)
+        weights = json.loads(spec) if spec.strip().startswith("{") else dict(parse_weighted(spec))
         chosen = [(k, float(w)) for k, w in weights.items() if float(w) > 0]
         if not chosen:
             raise UploadError("give at least one style a weight above 0")
@@ -141,19 +140,25 @@ async def save_upload(upload: UploadFile, dest: Path, limit: int) -> Path:
 _SUFFIX = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
 
 
-def check_image(path: Path, label: str, max_pixels: int) -> Path:
-    """The file's content, not its name, decides: it must decode as an image within the pixel limit.
-    Returns the file renamed with the suffix of its real format (other formats are re-saved as PNG)."""
-    from PIL import Image
-
+def decode_upload(path: Path, label: str, read):
+    """`read(path)` (a decoder with its pixel limit), refusing the file as the upload `label`: the file's
+    content, not its name, decides. A refused file is deleted."""
     try:
-        im = open_image(path, max_pixels=max_pixels)
-        with Image.open(path) as raw:
-            fmt = raw.format
+        return read(path)
     except StyleforgeError as exc:
         path.unlink(missing_ok=True)
         reason = getattr(exc, "reason", str(exc))
         raise UploadError(f"{label}: {reason}", 413 if "exceeds the limit" in reason else 400) from None
+
+
+def check_image(path: Path, label: str, max_pixels: int) -> Path:
+    """decode_upload, then the file renamed with the suffix of its real format (other formats are re-saved
+    as PNG), so that folder listings by extension find it."""
+    from PIL import Image
+
+    im = decode_upload(path, label, lambda p: open_image(p, max_pixels=max_pixels))
+    with Image.open(path) as raw:
+        fmt = raw.format
     target = path.with_name(path.stem + _SUFFIX.get(fmt, ".png"))
     if fmt in _SUFFIX:
         path.rename(target)
@@ -224,23 +229,24 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
         rid = new_id()
         folder = ws.folder("results", rid)
         label = safe_name(image.filename or "image", "image")
-        src = check_image(await save_upload(image, folder / "upload", ws.limits.max_upload_bytes), label,
-                          ws.limits.max_pixels)
-        mask_path = None
+        src = await save_upload(image, folder / "upload", ws.limits.max_upload_bytes)
+        mask_path = mask_label = None
         if mask is not None and mask.filename:
-            mask_path = check_image(await save_upload(mask, folder / "mask_upload", ws.limits.max_upload_bytes),
-                                    safe_name(mask.filename, "mask"), ws.limits.max_pixels)
+            mask_path = await save_upload(mask, folder / "mask_upload", ws.limits.max_upload_bytes)
+            mask_label = safe_name(mask.filename, "mask")
         stylizer = models.mix(mix) if mix else models.stylizer(model)
 
-        def work():
-            from ..imageio import read_image
+        def work():  # in a worker thread: each upload is decoded once, off the event loop
+            import numpy as np
+
             from ..inference.masks import apply_mask, feather, load_mask
 
-            t0 = time.perf_counter()
-            photo = read_image(src, max_pixels=ws.limits.max_pixels)
+            t0, limit = time.perf_counter(), ws.limits.max_pixels
+            photo = decode_upload(src, label, lambda p: np.asarray(open_image(p, max_pixels=limit)))
             out = stylizer.stylize_array(photo, strength, preserve_color)
             if mask_path is not None:
-                out = apply_mask(photo, out, feather(load_mask(mask_path, *photo.shape[:2]), 8))
+                mask_array = decode_upload(mask_path, mask_label, lambda p: load_mask(p, *photo.shape[:2], limit))
+                out = apply_mask(photo, out, feather(mask_array, 8))
             save_array(photo, folder / "input.png")
             save_array(out, folder / "output.png")
             return photo.shape, time.perf_counter() - t0
@@ -287,7 +293,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
                 for i, upload in enumerate(files):
                     label = safe_name(upload.filename or f"{role}{i}")
                     path = await save_upload(upload, folder / role / f"{i:03d}", ws.limits.max_upload_bytes)
-                    check_image(path, label, ws.limits.max_pixels)
+                    await run_in_threadpool(check_image, path, label, ws.limits.max_pixels)
             if not (folder / "content").is_dir():
                 from ..data.sample_photos import write_content_crops
                 await run_in_threadpool(write_content_crops, folder / "content", 24, max(size + 16, 144))
