@@ -18,17 +18,25 @@ from styleforge import load_config, train
 from styleforge.data import open_source
 from styleforge.imageio import to_tensor
 from styleforge.metrics import classifier_score, train_classifier
-from styleforge.metrics.classifier_score import accuracy
+from styleforge.metrics.classifier_score import SmallClassifier, accuracy
 from styleforge.training.run_log import read_log
 
 BAR_CONFIDENT, BAR_MIN_CLASS = 0.80, 0.03
 
 
-def mnist_judge(epochs: int = 2, seed: int = 0):
-    """A classifier trained on the first 50,000 MNIST images; accuracy measured on the last 10,000."""
+def mnist_judge(epochs: int = 2, seed: int = 0, cache: str = ""):
+    """A classifier trained on the first 50,000 MNIST images; accuracy measured on the last 10,000.
+    With `cache`, its weights are read from / written to that file (one judge for several runs)."""
     data = open_source("mnist")
     x, y = to_tensor(data.images), torch.from_numpy(data.labels)
-    model = train_classifier(x[:50000], y[:50000], epochs=epochs, seed=seed)
+    if cache and Path(cache).is_file():
+        model = SmallClassifier(1, 10, 28)
+        model.load_state_dict(torch.load(cache, weights_only=True))
+        model.eval()
+    else:
+        model = train_classifier(x[:50000], y[:50000], epochs=epochs, seed=seed)
+        if cache:
+            torch.save(model.state_dict(), cache)
     return model, accuracy(model, x[50000:], y[50000:])
 
 
@@ -40,10 +48,11 @@ def main() -> None:
     p.add_argument("--out", default="out/bench")
     p.add_argument("--json", default="out/bench_dcgan_mnist.json")
     p.add_argument("--judge-epochs", type=int, default=2, help="epochs of the judge classifier (default: 2)")
+    p.add_argument("--judge-cache", default="", help="file to keep the judge's weights in between runs")
     p.add_argument("--set", dest="overrides", action="append", default=[])
     args = p.parse_args()
 
-    judge, judge_acc = mnist_judge(epochs=args.judge_epochs)
+    judge, judge_acc = mnist_judge(epochs=args.judge_epochs, cache=args.judge_cache)
     print(f"judge accuracy on held-out MNIST: {judge_acc:.4f}")
     config = load_config("mnist", [f"train.steps={args.steps}", f"loss.adversarial={args.loss}",
                                    f"run.output_dir={args.out}", "train.progress=false",

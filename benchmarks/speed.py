@@ -8,6 +8,7 @@ the first row. Each training configuration runs in its own process, so its peak 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import resource
 import subprocess
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 TRAIN_ROWS = [  # (label, recipe, preset, size, batch)
     ("reference CycleGAN", "cyclegan", "monet", 128, 1),
@@ -49,19 +51,32 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) ->
     opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
     domains = r.data_domains(config)
     batch_of = lambda: {d: torch.rand(batch, 3, size, size) * 2 - 1 for d in domains}  # noqa: E731
-    r.training_step(batch_of(), opts)  # warm-up
+    with FlopCounterMode(display=False) as counter:  # the warm-up step, counted: forward and backward
+        r.training_step(batch_of(), opts)
     start = time.perf_counter()
     for _ in range(steps):
         r.training_step(batch_of(), opts)
     seconds = (time.perf_counter() - start) / steps
-    return {"s_per_step": seconds, "images_per_s": batch / seconds,
+    return {"s_per_step": seconds, "images_per_s": batch / seconds, "gflop_per_step": counter.get_total_flops() / 1e9,
+            "gflop_per_s": counter.get_total_flops() / 1e9 / seconds,
             "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
             "params": {k: sum(p.numel() for p in n.parameters()) for k, n in r.networks.items()}}
 
 
-def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
-    from torch.utils.flop_counter import FlopCounterMode
+def _best_ms(fn, x, repeats: int) -> float:
+    fn(x)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - t0)
+    return 1000 * min(times)
 
+
+def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
+    """Per generator: parameters, GMAC at 256², and ms per image at each size, called plainly (NCHW) and
+    through the Stylizer as `styleforge stylize` runs it (channels-last on the CPU)."""
+    from styleforge.inference import Stylizer
     from styleforge.models import GENERATORS
 
     rows = []
@@ -71,19 +86,16 @@ def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
             g(torch.zeros(1, 3, 256, 256))
         row = {"generator": label, "params": sum(p.numel() for p in g.parameters()),
                "gmac_256": counter.get_total_flops() / 2e9}
+        stylizer = Stylizer(copy.deepcopy(g), channels_last=True)
         for size in sizes:
             x = torch.rand(1, 3, size, size) * 2 - 1
+            repeats = 3 if size < 1024 else 2
             with torch.no_grad():
-                g(x)
-                times = []
-                for _ in range(3 if size < 1024 else 2):
-                    t0 = time.perf_counter()
-                    g(x)
-                    times.append(time.perf_counter() - t0)
-            row[f"ms_{size}"] = 1000 * min(times)
+                row[f"ms_{size}_plain"] = _best_ms(g, x, repeats)
+            row[f"ms_{size}"] = _best_ms(stylizer, x, repeats)
         rows.append(row)
-        print(f"{label}: {row['params']:,} params, {row['gmac_256']:.2f} GMAC at 256, "
-              + ", ".join(f"{s}: {row[f'ms_{s}']:.0f} ms" for s in sizes), flush=True)
+        print(f"{label}: {row['params']:,} params, {row['gmac_256']:.2f} GMAC at 256, stylising "
+              + ", ".join(f"{s}: {row[f'ms_{s}']:.0f} ms (plain {row[f'ms_{s}_plain']:.0f})" for s in sizes), flush=True)
     return rows
 
 
@@ -91,6 +103,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--json", default="out/bench_speed.json")
+    p.add_argument("--part", choices=["all", "training", "stylising"], default="all")
     p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -98,7 +111,7 @@ def main() -> None:
         print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps)))
         return
     rows = []
-    for label, recipe, preset, size, batch in TRAIN_ROWS:
+    for label, recipe, preset, size, batch in TRAIN_ROWS if args.part != "stylising" else []:
         out = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--worker", recipe, preset,
                               str(size), str(batch)], capture_output=True, text=True)
         if out.returncode:
@@ -107,9 +120,9 @@ def main() -> None:
         row = {"recipe": label, "size": size, "batch": batch, **json.loads(out.stdout.strip().splitlines()[-1])}
         rows.append(row)
         print(f"{label:28} {size:4d}px batch {batch}: {row['s_per_step']:.3f} s/step, {row['images_per_s']:.2f} img/s, "
-              f"peak RSS {row['peak_rss_gib']:.2f} GiB", flush=True)
+              f"{row['gflop_per_s']:.0f} GFLOP/s, peak RSS {row['peak_rss_gib']:.2f} GiB", flush=True)
     result = {"benchmark": "speed", "threads": torch.get_num_threads(), "steps": args.steps, "training": rows,
-              "stylising": generator_rows()}
+              "stylising": generator_rows() if args.part != "training" else []}
     base = next((r for r in rows if r["recipe"] == "reference CycleGAN" and r["size"] == 256), None)
     if base:
         for r in rows:

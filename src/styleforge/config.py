@@ -57,6 +57,7 @@ class ModelConfig:
     discriminator: str = _opt("dcgan", help="registered discriminator name")
     discriminator_args: dict = _opt({}, help="keyword arguments of the discriminator")
     latent_dim: int = _opt(100, min=1, max=4096, help="noise size for noise-to-image recipes")
+    teacher: str = _opt("", help="distill recipe: the trained style model (run or export folder) to compress")
 
 
 @dataclass
@@ -69,6 +70,10 @@ class LossConfig:
     nce_temperature: float = _opt(0.07, min=1e-4, max=10.0)
     nce_patches: int = _opt(256, min=1, max=4096)
     pool_size: int = _opt(50, min=0, max=10000, help="past fakes kept for the discriminator (0: off)")
+    r1_gamma: float = _opt(0.0, min=0.0, help="noise GANs: R1 penalty gamma/2 E|grad_x D(x)|^2 on real images "
+                           "(Mescheder et al. 2018; 0: off)")
+    distill_output_weight: float = _opt(10.0, min=0.0, help="distill: weight of |student(x) - teacher(x)|_1")
+    distill_feature_weight: float = _opt(1.0, min=0.0, help="distill: weight of the feature-matching MSE")
 
 
 @dataclass

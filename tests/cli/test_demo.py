@@ -1,5 +1,4 @@
 """The README's main job: `styleforge demo` stylises bundled sample photos with the bundled Monet style."""
-import numpy as np
 from PIL import Image
 
 from styleforge.cli import main

@@ -2,7 +2,6 @@ import json
 import os
 
 import pytest
-import torch
 
 from styleforge.errors import ModelFileError
 from styleforge.models import GENERATORS, load_pretrained, save_pretrained

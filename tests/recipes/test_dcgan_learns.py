@@ -11,8 +11,10 @@ from styleforge.models import GENERATORS
 
 
 def _judge():
-    data = open_source("mnist", limit=20000)
-    return train_classifier(to_tensor(data.images), torch.from_numpy(data.labels), epochs=1)
+    """The benchmark's judge: 10 epochs on the first 50,000 MNIST images (98.9% on the other 10,000; 97.8% of
+    those real digits are classified with confidence >= 0.9)."""
+    data = open_source("mnist")
+    return train_classifier(to_tensor(data.images[:50000]), torch.from_numpy(data.labels[:50000]), epochs=10)
 
 
 def _untrained_generator(config):
@@ -22,21 +24,19 @@ def _untrained_generator(config):
                              latent_dim=config.model.latent_dim, **config.model.generator_args).eval()
 
 
-@pytest.mark.parametrize("loss, steps", [
-    ("bce", 1000),
-    pytest.param("lsgan", 2000, marks=pytest.mark.slow),
-])
-def test_dcgan_learns_recognisable_digits(loss, steps, mnist_path, quiet_overrides):
-    """Measured on 2 cores (bce, 1000 steps, ~40 s): ~45% of samples confidently recognised, every class
-    present. The untrained generator scores ~0%. (The issue's 80% bar is not reached yet: see the benchmark.)"""
+@pytest.mark.parametrize("loss", ["bce", pytest.param("lsgan", marks=pytest.mark.slow)])
+def test_dcgan_learns_recognisable_digits(loss, mnist_path, quiet_overrides):
+    """The issue's bar: of 1,000 samples >= 80% classified with confidence >= 0.9, every digit >= 3%.
+    Measured (benchmarks/dcgan_mnist.py, the mnist preset): 80.3% at 5,000 steps, 83.1% at 6,000 (bce),
+    smallest class 7%; the untrained generator scores ~0%."""
     judge = _judge()
-    config = load_config("mnist", quiet_overrides + [f"train.steps={steps}", f"loss.adversarial={loss}",
-                                                     f"train.sample_every={steps}"], recipe="dcgan")
+    config = load_config("mnist", quiet_overrides + [f"loss.adversarial={loss}", "train.sample_every=6000",
+                                                     "train.checkpoint_every=6000"], recipe="dcgan")
     before = classifier_score(judge, NoiseSampler(_untrained_generator(config), config.model.latent_dim).sample(1000))
     after = classifier_score(judge, NoiseSampler.from_pretrained(train(config)).sample(1000))
     assert before.confident_fraction < 0.1
-    assert after.confident_fraction >= 0.25, after
-    assert sum(f >= 0.005 for f in after.class_fractions) == 10, after.class_fractions
+    assert after.confident_fraction >= 0.80, after
+    assert after.min_class_fraction >= 0.03, after.class_fractions
 
 
 def _rgb_frechet(a, b):

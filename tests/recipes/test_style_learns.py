@@ -4,7 +4,6 @@ The split (styleforge.metrics.ground_truth): 200 content photos, 200 *other* pho
 `film_grade` operator as the style set, 100 held-out photos scored against operator(photo).
 Output = input scores the identity baseline; the model must beat it by a clear margin.
 """
-import pytest
 import torch
 
 from styleforge import load_config, train

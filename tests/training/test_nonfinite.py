@@ -7,7 +7,7 @@ import torch
 
 from styleforge import load_config, train
 from styleforge.errors import StyleforgeError
-from styleforge.recipes.base import update
+from styleforge.recipes.base import update, update_in_parts
 from styleforge.recipes.gan import NoiseGANRecipe
 from styleforge.training.checkpoint import load_checkpoint
 from styleforge.training.run_log import read_log
@@ -26,6 +26,16 @@ def test_update_withholds_a_nan_step():
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     assert update(net(torch.ones(2, 3)).mean(), opt)
     assert not all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_update_in_parts_withholds_the_step_when_any_part_is_nan():
+    net = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in net.parameters()]
+    parts = [lambda: net(torch.ones(2, 3)).mean(), lambda: net(torch.full((2, 3), math.nan)).mean()]
+    assert not update_in_parts(parts, opt)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert all(p.grad is None for p in net.parameters())
 
 
 def test_a_nan_batch_is_skipped_and_the_weights_stay_finite(monkeypatch, quiet_overrides):

@@ -2,7 +2,6 @@
 download it, an oversized upload's message, a training job watched to the end (and still there after a
 reload), a video stylised and downloaded, styles mixed with sliders. Screenshots of each screen go to
 out/screenshots/ (the test run's output)."""
-import io
 import shutil
 import socket
 import threading

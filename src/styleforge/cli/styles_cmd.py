@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..inference.sampler import resolve_model_dir
+    from ..models.pretrained import resolve_model_dir
     from ..inference.styles import adapter_files
     from ..models import read_model_config
 

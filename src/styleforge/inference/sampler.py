@@ -2,22 +2,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 
 from ..errors import ModelFileError
 from ..models import load_pretrained
-
-
-def resolve_model_dir(path: str | os.PathLike) -> Path:
-    """Accept an export folder, or a run folder holding export/."""
-    path = Path(path)
-    if (path / "export" / "config.json").is_file():
-        return path / "export"
-    if not path.exists():
-        raise ModelFileError(f"{path}: model not found (give a run folder or its export/ folder)")
-    return path
+from ..models.pretrained import resolve_model_dir
 
 
 class NoiseSampler:

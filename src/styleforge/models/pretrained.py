@@ -44,6 +44,16 @@ def save_pretrained(module: nn.Module, folder: str | os.PathLike, kind: str = "g
     return folder
 
 
+def resolve_model_dir(path: str | os.PathLike) -> Path:
+    """Accept an export folder, or a run folder holding export/."""
+    path = Path(path)
+    if (path / "export" / "config.json").is_file():
+        return path / "export"
+    if not path.exists():
+        raise ModelFileError(f"{path}: model not found (give a run folder or its export/ folder)")
+    return path
+
+
 def read_model_config(folder: str | os.PathLike) -> dict[str, Any]:
     """Read and validate config.json of an exported model folder."""
     path = Path(folder) / CONFIG_NAME

@@ -7,7 +7,7 @@ the networks, feeds batches already on the right device, and owns optimisers, EM
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Iterable
 
 import torch
 from torch import nn
@@ -58,6 +58,11 @@ class Recipe:
         """Images (N, C, H, W) in [-1, 1] for a sample grid, from the given (possibly EMA) networks."""
         raise NotImplementedError
 
+    def calibration_inputs(self, generator: torch.Generator) -> list[torch.Tensor] | None:
+        """Input batches on which an EMA network's batch-norm statistics are re-estimated (see training.ema),
+        or None to keep the statistics copied from the live network."""
+        return None
+
     def extra_state(self) -> dict[str, torch.Tensor]:
         """Recipe state beyond the networks that a checkpoint must keep (e.g. an image pool)."""
         return {}
@@ -74,13 +79,28 @@ def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
     """Backpropagate `loss` and step `optimizer`, unless the loss is NaN or infinite: then the gradients
     are dropped and the weights stay as they were (the trainer sees the non-finite loss and counts it).
     Under torchrun the gradients are averaged over the processes first. Returns whether the step was taken."""
+    return update_in_parts([lambda: loss], optimizer)
+
+
+def update_in_parts(parts: Iterable[Callable[[], torch.Tensor]], optimizer: torch.optim.Optimizer) -> bool:
+    """update() for a loss that is a sum of parts with separate graphs. Each part is a callable that runs
+    its forward pass and returns its scalar loss; it is backpropagated at once, so only one part's
+    activations are alive at a time. Same gradient as one backward of the sum, less peak memory."""
     from ..distributed import all_true, average_gradients  # no-ops in a single process
 
-    if not all_true(bool(torch.isfinite(loss.detach()).all()), loss.device):  # every process skips together
+    scaler = GRAD_SCALER.get()
+    finite, device = True, None
+    for part in parts:
+        loss = part()
+        device = loss.device
+        if not bool(torch.isfinite(loss.detach()).all()):
+            finite = False
+        elif finite:  # after a non-finite part the step is dropped anyway
+            (scaler.scale(loss) if scaler is not None else loss).backward()
+        del loss  # frees this part's graph before the next one is built
+    if not all_true(finite, device):  # every process skips together
         optimizer.zero_grad(set_to_none=True)
         return False
-    scaler = GRAD_SCALER.get()
-    (scaler.scale(loss) if scaler is not None else loss).backward()
     average_gradients(p for group in optimizer.param_groups for p in group["params"])
     if scaler is not None:
         scaler.step(optimizer)  # skips the step itself if the scaled gradients overflowed

@@ -8,11 +8,9 @@ L_D = adv_D(D_b(b), D_b(pool_b(fake_b))) + adv_D(D_a(a), D_a(pool_a(fake_a)))
 """
 from __future__ import annotations
 
-import torch
-
 from ..losses import get_adversarial_loss, l1
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, update
+from .base import RECIPES, update, update_in_parts
 from .image_pool import ImagePool
 from .translation import TranslationRecipe
 
@@ -39,28 +37,48 @@ class CycleGANRecipe(TranslationRecipe):
     def training_step(self, batch, optimizers):
         n, loss = self.networks, self.config.loss
         a, b = batch["content"], batch["style"]
-        fake_b, fake_a = n["G"](a), n["G_ba"](b)
+        logged = {"adv": 0.0, "cycle": 0.0, "identity": 0.0}
+        fakes = {}
 
+        def translate_and_back(x, forward, back, judge, key):
+            """adv(judge(forward(x))) + w_cyc |back(forward(x)) - x|; keeps forward(x), detached, for D."""
+            def part():
+                fake = forward(x)
+                fakes[key] = fake.detach()
+                adv = self.adversarial.generator_loss(judge(self.augment(fake)))
+                cycle = l1(back(fake), x)
+                logged["adv"] += adv.item()
+                logged["cycle"] += cycle.item()
+                return adv + loss.cycle_weight * cycle
+            return part
+
+        def keep(x, net):
+            """w_cyc w_id |net(x) - x|: a generator given an image of its target domain leaves it alone."""
+            def part():
+                identity = l1(net(x), x)
+                logged["identity"] += identity.item()
+                return loss.cycle_weight * loss.identity_weight * identity
+            return part
+
+        # L_G in four parts with separate graphs, each backpropagated before the next is built: at most two
+        # generator passes are alive at a time instead of six (peak memory; the gradient is the same)
+        parts = [translate_and_back(a, n["G"], n["G_ba"], n["D_b"], "b"),
+                 translate_and_back(b, n["G_ba"], n["G"], n["D_a"], "a")]
+        if loss.identity_weight > 0:
+            parts += [keep(b, n["G"]), keep(a, n["G_ba"])]
         for d in (n["D_a"], n["D_b"]):
             d.requires_grad_(False)
         optimizers["G"].zero_grad(set_to_none=True)
-        adv = (self.adversarial.generator_loss(n["D_b"](self.augment(fake_b)))
-               + self.adversarial.generator_loss(n["D_a"](self.augment(fake_a))))
-        cycle = l1(n["G_ba"](fake_b), a) + l1(n["G"](fake_a), b)
-        identity = torch.zeros((), device=a.device)
-        if loss.identity_weight > 0:
-            identity = l1(n["G"](b), b) + l1(n["G_ba"](a), a)
-        total = adv + loss.cycle_weight * cycle + loss.cycle_weight * loss.identity_weight * identity
-        update(total, optimizers["G"])
+        update_in_parts(parts, optimizers["G"])
         for d in (n["D_a"], n["D_b"]):
             d.requires_grad_(True)
 
         optimizers["D"].zero_grad(set_to_none=True)
-        pooled_b, pooled_a = self.pools["b"].query(fake_b), self.pools["a"].query(fake_a)
+        pooled_b, pooled_a = self.pools["b"].query(fakes["b"]), self.pools["a"].query(fakes["a"])
         loss_d = (self.adversarial.discriminator_loss(self.observe_real(n["D_b"](self.augment(b))), n["D_b"](self.augment(pooled_b)))
                   + self.adversarial.discriminator_loss(n["D_a"](self.augment(a)), n["D_a"](self.augment(pooled_a))))
         update(loss_d, optimizers["D"])
-        return {"loss_G": adv.item(), "loss_cycle": cycle.item(), "loss_identity": identity.item(),
+        return {"loss_G": logged["adv"], "loss_cycle": logged["cycle"], "loss_identity": logged["identity"],
                 "loss_D": loss_d.item()}
 
     def extra_state(self):

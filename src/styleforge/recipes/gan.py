@@ -42,8 +42,13 @@ class NoiseGANRecipe(Recipe):
         fake = G(z)
 
         optimizers["D"].zero_grad(set_to_none=True)
+        gamma = self.config.loss.r1_gamma
+        real = real.detach().requires_grad_(gamma > 0)
         d_real, d_fake = D(real), D(fake.detach())
         loss_d = self.adversarial.discriminator_loss(d_real, d_fake)
+        if gamma > 0:  # R1: flatten D around the real data
+            grad, = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            loss_d = loss_d + gamma / 2 * grad.pow(2).flatten(1).sum(1).mean()
         update(loss_d, optimizers["D"])
 
         optimizers["G"].zero_grad(set_to_none=True)
@@ -54,6 +59,10 @@ class NoiseGANRecipe(Recipe):
 
     def sample_inputs(self, batch, n, generator):
         return torch.randn(n, self.latent_dim, generator=generator)
+
+    def calibration_inputs(self, generator):
+        """20 batches of train.batch_size latent vectors (N, latent_dim)."""
+        return [torch.randn(self.config.train.batch_size, self.latent_dim, generator=generator) for _ in range(20)]
 
     @torch.no_grad()
     def render_samples(self, inputs, networks: dict[str, nn.Module]):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +16,7 @@ from ..data import Preprocess, open_source
 from ..data.augment import diff_augment
 from ..errors import StyleforgeError
 from ..files import atomic_path
-from ..inference.sampler import resolve_model_dir
+from ..models.pretrained import resolve_model_dir
 from ..inference.styles import ADAPTERS, attach_adapters, check_style_name
 from ..losses import PatchSampleMLP, get_adversarial_loss, layered_patch_nce
 from ..models import DISCRIMINATORS, load_pretrained

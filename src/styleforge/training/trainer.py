@@ -122,7 +122,7 @@ class Trainer:
         self.optimizers = {name: torch.optim.Adam(params, lr=lr, betas=(t.beta1, t.beta2))
                            for name, (params, lr) in self.recipe.optimizer_groups().items()}
         self.base_lrs = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
-        self.ema = {name: EMA(self.recipe.networks[name], t.ema_decay)
+        self.ema = {name: EMA(self.recipe.networks[name], t.ema_decay, self._calibration_batches)
                     for name in self.recipe.ema_networks if t.ema_decay > 0}
         pre = Preprocess(cfg.data.image_size, cfg.data.load_size, cfg.data.crop, cfg.data.flip,
                          cfg.data.rotate_degrees, cfg.data.scale_min, cfg.data.scale_max)
@@ -159,6 +159,7 @@ class Trainer:
             net.load_state_dict(state["networks"][name])
         for name, ema in self.ema.items():
             ema.module.load_state_dict(state["ema"][name])
+            ema.stale = True
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
         self.recipe.load_extra_state(state.get("recipe", {}))
@@ -202,10 +203,15 @@ class Trainer:
         self.logger.log(self.step, {"rollback": self.rollbacks, "lr_scale_after_rollback": scale})
         print(f"\n{where}: rolled back to step {self.step} with learning rates x{scale:g}", flush=True)
 
+    def _calibration_batches(self) -> list[torch.Tensor]:
+        """The recipe's calibration inputs (same seed every time: no draw on the training RNG), on the device."""
+        batches = self.recipe.calibration_inputs(torch.Generator().manual_seed(self.config.train.seed + 7))
+        return [b.to(self.device) for b in batches or []]
+
     def export_module(self) -> torch.nn.Module:
         """The network that export/ receives: the EMA copy of the recipe's export network where there is one."""
         name = self.recipe.export_network
-        return self.ema[name].module if name in self.ema else self.recipe.networks[name]
+        return self.ema[name].ready() if name in self.ema else self.recipe.networks[name]
 
     def export(self) -> Path:
         name = self.recipe.export_network
@@ -227,7 +233,7 @@ class Trainer:
         if not self.main:
             return None
         nets = dict(self.recipe.networks.items())
-        nets.update({k: e.module for k, e in self.ema.items()})
+        nets.update({k: e.ready() for k, e in self.ema.items()})
         was_training = {k: n.training for k, n in nets.items()}
         for n in nets.values():
             n.eval()

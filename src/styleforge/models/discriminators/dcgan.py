@@ -40,6 +40,7 @@ class DCGANDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.body(x)
         if self.minibatch_std:
-            std = h.std(0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+            # +1e-8 under the root: finite gradients (also second order, R1) where a feature is constant
+            std = (h.var(0, unbiased=False) + 1e-8).sqrt().mean() if len(h) > 1 else h.new_zeros(())
             h = torch.cat([h, std.expand(h.shape[0], 1, *h.shape[2:])], 1)
         return self.head(h).flatten(1).mean(1)

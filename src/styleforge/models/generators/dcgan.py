@@ -25,9 +25,11 @@ class DCGANGenerator(nn.Module):
 
     Projects z to a start x start map of base_channels * 2**(stages-1) channels, then doubles the
     resolution and halves the channels each stage. For 28: 7->14->28; 32: 4->8->16->32; 64: 4->...->64.
+    `extra_layers` adds that many 3x3 conv-BN-ReLU layers at every resolution below the output's.
     """
 
-    def __init__(self, image_size: int = 32, channels: int = 3, latent_dim: int = 100, base_channels: int = 64):
+    def __init__(self, image_size: int = 32, channels: int = 3, latent_dim: int = 100, base_channels: int = 64,
+                 extra_layers: int = 0):
         super().__init__()
         start, stages = dcgan_stages(image_size)
         width = base_channels * 2 ** (stages - 1)
@@ -37,10 +39,13 @@ class DCGANGenerator(nn.Module):
             nn.BatchNorm2d(width),
             nn.ReLU(True),
         )
-        layers: list[nn.Module] = []
+        extra = lambda w: [m for _ in range(extra_layers)  # noqa: E731
+                           for m in (nn.Conv2d(w, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(True))]
+        layers: list[nn.Module] = extra(width)
         for _ in range(stages - 1):
             layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width // 2), nn.ReLU(True)]
             width //= 2
+            layers += extra(width)
         layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
         init_weights(self)
