@@ -75,7 +75,7 @@ def _best_ms(fn, x, repeats: int) -> float:
 
 def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
     """Per generator: parameters, GMAC at 256², and ms per image at each size, called plainly (NCHW) and
-    through the Stylizer as `styleforge stylize` runs it (channels-last on the CPU)."""
+    through the Stylizer as `styleforge stylize` runs it (channels-last for the generators that prefer it)."""
     from styleforge.inference import Stylizer
     from styleforge.models import GENERATORS
 
@@ -86,7 +86,7 @@ def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
             g(torch.zeros(1, 3, 256, 256))
         row = {"generator": label, "params": sum(p.numel() for p in g.parameters()),
                "gmac_256": counter.get_total_flops() / 2e9}
-        stylizer = Stylizer(copy.deepcopy(g), channels_last=True)
+        stylizer = Stylizer(copy.deepcopy(g), channels_last=getattr(g, "prefers_channels_last", False))
         for size in sizes:
             x = torch.rand(1, 3, size, size) * 2 - 1
             repeats = 3 if size < 1024 else 2

@@ -47,14 +47,14 @@ def test_noise_model_is_refused(tmp_path):
 
 @pytest.mark.parametrize("name, kwargs", [("light", {"base_channels": 4, "blocks": 1}),
                                           ("resnet", {"base_channels": 4, "blocks": 1})], ids=["light", "resnet"])
-def test_loaded_stylizer_runs_channels_last_with_the_same_numbers(tmp_path, name, kwargs):
+def test_loaded_stylizer_picks_the_memory_layout_and_keeps_the_numbers(tmp_path, name, kwargs):
     torch.manual_seed(0)
     g = GENERATORS.create(name, **kwargs).eval()
     for p in g.parameters():  # the light generator's head starts at zero: make the output depend on every layer
         p.data.normal_(0, 0.2)
     save_pretrained(g, tmp_path, metadata={"task": "image"})
     loaded = Stylizer.from_pretrained(tmp_path)
-    assert loaded.memory_format == torch.channels_last
+    assert loaded.memory_format == (torch.channels_last if name == "light" else torch.contiguous_format)
     x = torch.rand(2, 3, 30, 42) * 2 - 1
     out = loaded(x)
     with torch.no_grad():
