@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..config import load_config
+from .train_cmd import train_or_print
 
 EXAMPLES = """examples:
   styleforge distill --teacher runs/00003-cut-monet --steps 2000
@@ -72,12 +73,4 @@ def resolve(args):
 
 
 def run(args) -> int:
-    config = resolve(args)
-    if args.dry_run:
-        print(config.to_json())
-        return 0
-    from ..training import train  # heavy imports only when training
-
-    run_dir = train(config)
-    print(f"run folder: {run_dir}\nexported student: {run_dir / 'export'}")
-    return 0
+    return train_or_print(resolve(args), args.dry_run, exported="student")

@@ -83,10 +83,18 @@ def run(args) -> int:
     else:
         if not args.recipe:
             raise ConfigError("name a recipe (" + ", ".join(RECIPES.names()) + ") or give --resume RUN")
-        config = resolve(args)
-        if args.dry_run:
-            print(config.to_json())
-            return 0
-        run_dir = train(config)
+        return train_or_print(resolve(args), args.dry_run)
     print(f"run folder: {run_dir}\nexported model: {run_dir / 'export'}")
+    return 0
+
+
+def train_or_print(config, dry_run: bool, exported: str = "model") -> int:
+    """--dry-run prints the resolved config; otherwise train it and say where the run and its export are."""
+    if dry_run:
+        print(config.to_json())
+        return 0
+    from ..training import train  # heavy imports only when training
+
+    run_dir = train(config)
+    print(f"run folder: {run_dir}\nexported {exported}: {run_dir / 'export'}")
     return 0
