@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run the built-in demo (no data needed)")
     p.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")

@@ -49,11 +49,11 @@ def teacher_data(teacher: Path) -> dict:
 
 
 def teacher_path(teacher: str) -> Path:
+    """A bundled style name or a path -> the teacher's folder, checked to hold a model."""
     from ..inference.stylizer import bundled_styles
-
-    path, bundled = Path(teacher), bundled_styles()
     from ..models.pretrained import resolve_model_dir
 
+    path, bundled = Path(teacher), bundled_styles()
     path = bundled[teacher] if not path.exists() and teacher in bundled else path.resolve()
     resolve_model_dir(path)  # a missing teacher fails here, before any data is read
     return path

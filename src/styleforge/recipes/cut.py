@@ -52,12 +52,8 @@ class CUTRecipe(TranslationRecipe):
         both = n["G"](torch.cat([a, b])) if use_identity else n["G"](a)
         fake_b = both[: a.shape[0]]
 
-        optimizers["D"].zero_grad(set_to_none=True)
-        loss_d = self.adversarial.discriminator_loss(self.observe_real(n["D"](self.augment(b))),
-                                                     n["D"](self.augment(fake_b.detach())))
-        update(loss_d, optimizers["D"])
+        loss_d = self.discriminator_step(b, fake_b, optimizers["D"])
 
-        n["D"].requires_grad_(False)
         optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(fake_b)))
         nce = self.nce(a, fake_b) if loss.nce_weight > 0 else torch.zeros((), device=a.device)

@@ -83,12 +83,8 @@ class DistillRecipe(TranslationRecipe):
             target = n["teacher"](x)
         student = n["G"](x)
 
-        optimizers["D"].zero_grad(set_to_none=True)
-        loss_d = self.adversarial.discriminator_loss(self.observe_real(n["D"](self.augment(b))),
-                                                     n["D"](self.augment(student.detach())))
-        update(loss_d, optimizers["D"])
+        loss_d = self.discriminator_step(b, student, optimizers["D"])
 
-        n["D"].requires_grad_(False)
         optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(student)))
         output = (student - target).abs().mean()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..data.augment import diff_augment, parse_policy
-from .base import Recipe
+from .base import Recipe, update
 
 
 class TranslationRecipe(Recipe):
@@ -41,6 +41,17 @@ class TranslationRecipe(Recipe):
             step = self.ada_speed if r > self.ada_target else -self.ada_speed
             self.ada_p = (self.ada_p + step).clamp(0.0, 1.0)
         return logits
+
+    def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor, optimizer) -> torch.Tensor:
+        """One update of networks["D"] on real style images and detached fakes; D is then frozen for the
+        generator step (the caller unfreezes it). Returns L_D."""
+        D = self.networks["D"]
+        optimizer.zero_grad(set_to_none=True)
+        loss_d = self.adversarial.discriminator_loss(self.observe_real(D(self.augment(real))),
+                                                     D(self.augment(fake.detach())))
+        update(loss_d, optimizer)
+        D.requires_grad_(False)
+        return loss_d
 
     def extra_state(self):
         return {"ada_p": self.ada_p.clone()}

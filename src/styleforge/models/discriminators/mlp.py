@@ -1,7 +1,6 @@
 """The fully connected discriminator of Goodfellow et al. 2014 (LeakyReLU + dropout in place of maxout)."""
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 
