@@ -16,14 +16,19 @@ class PatchGANDiscriminator(nn.Module):
 
     `layers` stride-2 4x4 convs then two stride-1 ones; 3 layers give 70x70 receptive fields and, with
     64 base channels and instance norm, the reference network (2,764,737 parameters).
+    `highpass` > 0 also feeds the image's high-frequency band, highpass * (x - box3(x)), as extra input
+    channels: fine texture (smoothing, grain, flat colour) is a small fraction of a photo's variance, and
+    an amplified band lets the first layer see it from the start.
     """
 
     def __init__(self, channels: int = 3, base_channels: int = 64, layers: int = 3, norm: str = "instance",
-                 spectral_norm: bool = False):
+                 spectral_norm: bool = False, highpass: float = 0.0):
         super().__init__()
         sn = _spectral if spectral_norm else (lambda m: m)
         bias = norm != "batch"
-        body: list[nn.Module] = [sn(nn.Conv2d(channels, base_channels, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+        self.highpass = highpass
+        inputs = 2 * channels if highpass else channels
+        body: list[nn.Module] = [sn(nn.Conv2d(inputs, base_channels, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
         width = base_channels
         for i in range(1, layers + 1):
             out = base_channels * min(2 ** i, 8)
@@ -35,7 +40,14 @@ class PatchGANDiscriminator(nn.Module):
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.highpass:
+            x = torch.cat([x, self.highpass * high_frequencies(x)], 1)
         return self.body(x)
+
+
+def high_frequencies(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> x minus its 3x3 box blur (reflect-padded), same shape."""
+    return x - F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), 3, 1)
 
 
 @DISCRIMINATORS.register("patchgan_multi")
