@@ -50,3 +50,11 @@ def test_string_keys_keep_numeric_looking_values():
 
 def test_int_given_for_float_is_accepted():
     assert load_config(None, ["train.lr_generator=1"]).train.lr_generator == 1.0
+
+
+def test_exponent_without_a_dot_is_a_float():
+    """YAML 1.1 reads `5e-5` as a string; a float key takes it as the number, other strings still fail."""
+    assert load_config(None, ["train.lr_generator=5e-5"]).train.lr_generator == 5e-5
+    assert load_config(None, ["train.lr_generator=2E-4"]).train.lr_generator == 2e-4
+    with pytest.raises(ConfigError, match="lr_generator"):
+        load_config(None, ["train.lr_generator=fast"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -148,9 +149,14 @@ def from_dict(data: dict[str, Any], cls=Config, prefix: str = ""):
     return cls(**values)
 
 
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 def _check_value(key: str, value: Any, hint: Any, meta: typing.Mapping[str, Any]) -> Any:
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if hint is float and isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+        value = float(value)  # YAML 1.1 reads 5e-5 (no dot) as a string
     if hint is int and isinstance(value, float) and value.is_integer():
         value = int(value)
     ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
