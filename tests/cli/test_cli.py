@@ -82,3 +82,16 @@ def test_style_and_content_options_fill_the_config(tmp_path, capsys):
     assert config["data"]["content"] == str(tmp_path / "photos")
     assert config["data"]["image_size"] == 96 and config["data"]["load_size"] == 108
     assert config["model"]["generator"] == "light"
+
+
+def test_cli_takes_ctrl_c_even_when_started_with_it_ignored(capsys):
+    """A background job of a shell (`styleforge serve &`) inherits SIGINT ignored; the web app cancels
+    its training processes with SIGINT, so the CLI must restore the default handler."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert main(["train", "dcgan", "--dry-run"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)

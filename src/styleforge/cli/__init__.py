@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # a shell's background job (`styleforge serve &`) starts with SIGINT ignored, and its children inherit
+    # that: training jobs of the web app would ignore their cancel signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return int(args.run(args) or 0)
     except StyleforgeError as exc:
