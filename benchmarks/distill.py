@@ -23,6 +23,8 @@ from styleforge.data import data_root
 from styleforge.inference import Stylizer
 from styleforge.metrics.ground_truth import evaluate, prepare_split
 
+from speed import best_ms  # benchmarks/ is on the path when a script in it runs
+
 
 def cost(run: Path) -> dict:
     """GMAC at 256² and stylising ms (best of 3) at 256² and 1024², the way `styleforge stylize` runs it."""
@@ -32,14 +34,7 @@ def cost(run: Path) -> dict:
     row = {"gmac_256": counter.get_total_flops() / 2e9,
            "params": sum(p.numel() for p in stylizer.generator.parameters())}
     for size in (256, 1024):
-        x = torch.rand(1, 3, size, size) * 2 - 1
-        stylizer(x)
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            stylizer(x)
-            times.append(time.perf_counter() - t0)
-        row[f"ms_{size}"] = 1000 * min(times)
+        row[f"ms_{size}"] = best_ms(stylizer, torch.rand(1, 3, size, size) * 2 - 1, repeats=3)
     return row
 
 

@@ -63,7 +63,8 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) ->
             "params": {k: sum(p.numel() for p in n.parameters()) for k, n in r.networks.items()}}
 
 
-def _best_ms(fn, x, repeats: int) -> float:
+def best_ms(fn, x, repeats: int) -> float:
+    """Milliseconds of the fastest of `repeats` calls fn(x), after one warm-up call."""
     fn(x)  # warm-up
     times = []
     for _ in range(repeats):
@@ -91,8 +92,8 @@ def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
             x = torch.rand(1, 3, size, size) * 2 - 1
             repeats = 3 if size < 1024 else 2
             with torch.no_grad():
-                row[f"ms_{size}_plain"] = _best_ms(g, x, repeats)
-            row[f"ms_{size}"] = _best_ms(stylizer, x, repeats)
+                row[f"ms_{size}_plain"] = best_ms(g, x, repeats)
+            row[f"ms_{size}"] = best_ms(stylizer, x, repeats)
         rows.append(row)
         print(f"{label}: {row['params']:,} params, {row['gmac_256']:.2f} GMAC at 256, stylising "
               + ", ".join(f"{s}: {row[f'ms_{s}']:.0f} ms (plain {row[f'ms_{s}_plain']:.0f})" for s in sizes), flush=True)

@@ -63,8 +63,6 @@ def resolve(args) -> object:
 
 
 def run(args) -> int:
-    from ..training import train  # heavy imports only when training
-
     if args.resume:
         extra = [o for o in args.overrides if not o.startswith("train.steps=")]
         if extra or args.data or args.preset or args.style or args.content or args.size is not None:
@@ -79,22 +77,20 @@ def run(args) -> int:
             for o in args.overrides + ([f"train.steps={args.steps}"] if args.steps is not None else []):
                 apply_override(tree, o)
             config = from_dict(tree)
-        run_dir = train(config, resume=args.resume)
-    else:
-        if not args.recipe:
-            raise ConfigError("name a recipe (" + ", ".join(RECIPES.names()) + ") or give --resume RUN")
-        return train_or_print(resolve(args), args.dry_run)
-    print(f"run folder: {run_dir}\nexported model: {run_dir / 'export'}")
-    return 0
+        return train_or_print(config, dry_run=False, resume=args.resume)
+    if not args.recipe:
+        raise ConfigError("name a recipe (" + ", ".join(RECIPES.names()) + ") or give --resume RUN")
+    return train_or_print(resolve(args), args.dry_run)
 
 
-def train_or_print(config, dry_run: bool, exported: str = "model") -> int:
-    """--dry-run prints the resolved config; otherwise train it and say where the run and its export are."""
+def train_or_print(config, dry_run: bool, exported: str = "model", resume: str | None = None) -> int:
+    """--dry-run prints the resolved config; otherwise train it (or resume the run `resume`, under `config`
+    where given) and say where the run and its export are."""
     if dry_run:
         print(config.to_json())
         return 0
     from ..training import train  # heavy imports only when training
 
-    run_dir = train(config)
+    run_dir = train(config, resume=resume)
     print(f"run folder: {run_dir}\nexported {exported}: {run_dir / 'export'}")
     return 0

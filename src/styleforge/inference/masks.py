@@ -9,10 +9,10 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..errors import StyleforgeError
 from ..imageio import DEFAULT_MAX_PIXELS, open_image
+from ..nn import box_blur
 
 
 def load_mask(path: str | os.PathLike, height: int, width: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -43,7 +43,7 @@ def feather(mask: np.ndarray, radius: int) -> np.ndarray:
         return mask
     t = torch.from_numpy(mask)[None, None]
     for _ in range(2):
-        t = F.avg_pool2d(F.pad(t, (radius,) * 4, mode="replicate"), 2 * radius + 1, stride=1)
+        t = box_blur(t, radius)
     return t[0, 0].numpy()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..nn import box_blur
 from ..registry import Registry
 
 STYLE_OPERATORS = Registry("style operator")
@@ -22,11 +23,6 @@ def _from01(x):
 
 def _grey(x01):
     return (0.299 * x01[:, :1] + 0.587 * x01[:, 1:2] + 0.114 * x01[:, 2:3])
-
-
-def _box(x, radius):
-    k = 2 * radius + 1
-    return F.avg_pool2d(F.pad(x, (radius,) * 4, mode="replicate"), k, stride=1)
 
 
 @STYLE_OPERATORS.register("film_grade")
@@ -55,7 +51,7 @@ def sepia(x: torch.Tensor) -> torch.Tensor:
 def pencil_sketch(x: torch.Tensor) -> torch.Tensor:
     """Colour-dodge of the grey image by its blurred negative: dark strokes on white paper."""
     g = _grey(_to01(x))
-    blurred = _box(_box(1 - g, 2), 2)
+    blurred = box_blur(box_blur(1 - g, 2), 2)
     sketch = (g / (1 - blurred + 1e-3)).clamp(0, 1) ** 2
     return _from01(sketch.expand(-1, 3, -1, -1))
 
@@ -63,7 +59,7 @@ def pencil_sketch(x: torch.Tensor) -> torch.Tensor:
 @STYLE_OPERATORS.register("cartoon")
 def cartoon(x: torch.Tensor, levels: int = 4) -> torch.Tensor:
     """Smoothed, colour-quantised image with dark outlines where the grey gradient is strong."""
-    v = _box(_to01(x), 1)
+    v = box_blur(_to01(x), 1)
     q = torch.round(v * (levels - 1)) / (levels - 1)
     g = _grey(_to01(x))
     sobel = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]).to(x)

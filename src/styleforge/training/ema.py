@@ -40,15 +40,20 @@ class EMA:
         return self.module
 
 
+def tracked_batch_norms(module: nn.Module) -> list[nn.Module]:
+    """The module's batch norms that keep running statistics."""
+    return [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+
+
 def has_batch_norm(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats for m in module.modules())
+    return bool(tracked_batch_norms(module))
 
 
 @torch.no_grad()
 def recalibrate_batch_norm(module: nn.Module, batches: Iterable[torch.Tensor]) -> None:
     """Replace every batch norm's running mean/var by the plain average over `batches` of the statistics
     that the module's current weights produce; the module is left in eval mode."""
-    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    norms = tracked_batch_norms(module)
     momenta = [m.momentum for m in norms]
     module.eval()
     for m in norms:

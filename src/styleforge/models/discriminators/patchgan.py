@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm as _spectral
 
-from ...nn import init_weights, norm_layer
+from ...nn import box_blur, init_weights, norm_layer
 from ..registry import DISCRIMINATORS
 
 
@@ -47,7 +47,7 @@ class PatchGANDiscriminator(nn.Module):
 
 def high_frequencies(x: torch.Tensor) -> torch.Tensor:
     """(N, C, H, W) -> x minus its 3x3 box blur (reflect-padded), same shape."""
-    return x - F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), 3, 1)
+    return x - box_blur(x, 1, padding="reflect")
 
 
 @DISCRIMINATORS.register("patchgan_multi")
