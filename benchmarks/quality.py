@@ -23,6 +23,8 @@ from styleforge.data import data_root
 from styleforge.inference import Stylizer
 from styleforge.metrics import STYLE_OPERATORS
 from styleforge.metrics.ground_truth import evaluate, prepare_split, score
+from styleforge.metrics.structure import color_distance
+from styleforge.metrics.swd import swd
 
 
 def run_one(operator: str, recipe: str, preset: str, size: int, test_size: int, steps: int, eval_every: int,
@@ -30,9 +32,10 @@ def run_one(operator: str, recipe: str, preset: str, size: int, test_size: int, 
     split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", operator, workdir / "data", size=size,
                           test_size=test_size)
     overrides = [f"data.source={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
-                 f"data.load_size={size}", "data.holdout_fraction=0", f"train.steps={steps}",
-                 f"run.output_dir={workdir / 'runs'}", "train.progress=false", "train.tensorboard=false",
-                 f"run.name={recipe}-{operator}"] + extra
+                 f"data.load_size={size}", f"train.steps={steps}", f"run.output_dir={workdir / 'runs'}",
+                 "train.progress=false", "train.tensorboard=false", f"run.name={recipe}-{operator}"] + extra
+    if not load_config(preset, overrides, recipe=recipe).train.eval_every:
+        overrides.append("data.holdout_fraction=0")  # every image trains unless the preset evaluates held-out ones
     config = load_config(preset, overrides, recipe=recipe)
     curve, clock = [], {"train_s": 0.0, "t0": time.perf_counter()}
 
@@ -46,9 +49,13 @@ def run_one(operator: str, recipe: str, preset: str, size: int, test_size: int, 
         with torch.no_grad():
             out = torch.cat([stylize(chunk) for chunk in split.test_photos.split(16)])
         g.train(was)
-        curve.append({"step": step, "train_s": round(clock["train_s"], 1), **score(out, split.test_truth)})
-        print(f"  {operator} {recipe} step {step}: {curve[-1]['psnr']:.2f} dB after {curve[-1]['train_s']} s",
-              flush=True)
+        half = len(out) // 2  # no-reference scores, unpaired: outputs of one half against the truth of the other
+        curve.append({"step": step, "train_s": round(clock["train_s"], 1), **score(out, split.test_truth),
+                      "swd": swd(out[:half], split.test_truth[half:2 * half], patches_per_image=64)["swd"],
+                      "color": color_distance(out[:half], split.test_truth[half:2 * half])})
+        c = curve[-1]
+        print(f"  {operator} {recipe} step {step}: {c['psnr']:.2f} dB after {c['train_s']} s "
+              f"(unpaired: swd {c['swd']:.1f}, colour {c['color']:.3f})", flush=True)
         clock["t0"] = time.perf_counter()
 
     start = time.perf_counter()

@@ -99,6 +99,8 @@ class TrainConfig:
     checkpoint_every: int = _opt(500, min=1)
     eval_every: int = _opt(0, min=0, help="held-out evaluation every N steps for image recipes (0: off)")
     eval_count: int = _opt(32, min=4, max=1024, help="held-out images per set for eval_every")
+    keep_best: bool = _opt(False, help="export the generator of the held-out evaluation with the lowest eval_swd "
+                           "instead of the last one (needs eval_every): a long run cannot end worse than its best")
     tensorboard: bool = _opt(True)
     progress: bool = _opt(True, help="show a progress bar")
 

@@ -128,6 +128,21 @@ def test_light_generator_starts_as_the_identity():
     assert (g(x) - x).abs().max() < 2e-3
 
 
+@pytest.mark.parametrize("ids", [[0, 2, 4, 5], [1], [3], [0, 3]])
+def test_light_generator_single_pass_matches_forward_and_features(ids):
+    """forward_features (distillation's one pass) = (forward, features), also where the deepest id is a conv
+    output that the next in-place activation overwrites in a full pass (ids 1, 3)."""
+    torch.manual_seed(0)
+    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    for p in g.parameters():  # leave the identity start: the head's zero init hides a wrong output
+        p.data.normal_(0, 0.1)
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    out, feats = g.forward_features(x, ids)
+    assert torch.allclose(out, g(x), atol=1e-6)
+    for f, expected in zip(feats, g.features(x, ids), strict=True):
+        assert torch.allclose(f, expected, atol=1e-6)
+
+
 def test_unet_reference_depth_has_skip_connections_at_every_scale():
     g = GENERATORS.create("unet", base_channels=8, depth=4)
     assert g.size_multiple == 16

@@ -48,6 +48,15 @@ def feature_pairs(student: nn.Module, teacher: nn.Module, channels: int) -> list
     return [(s[0], t[0], s[1], t[1]) for size, s in found[0].items() if (t := found[1].get(size))]
 
 
+def output_and_features(net: nn.Module, x: torch.Tensor, ids: list[int]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """(net(x), net.features(x, ids)), in one pass where the network offers `forward_features`."""
+    if not ids:
+        return net(x), []
+    if hasattr(net, "forward_features"):
+        return net.forward_features(x, ids)
+    return net(x), net.features(x, ids)
+
+
 @RECIPES.register("distill")
 class DistillRecipe(TranslationRecipe):
     def __init__(self, config, channels: int):
@@ -65,30 +74,25 @@ class DistillRecipe(TranslationRecipe):
         return {"G": (list(n["G"].parameters()) + list(n["project"].parameters()), t.lr_generator),
                 "D": (list(n["D"].parameters()), t.lr_discriminator)}
 
-    def feature_loss(self, x: torch.Tensor) -> torch.Tensor:
-        """sum over the feature pairs of mean((f_l(S_l(x)) - T_l(x))^2); zero without pairs."""
-        if not self.pairs:
-            return x.new_zeros(())
-        n = self.networks
-        with torch.no_grad():
-            targets = n["teacher"].features(x, [t for _, t, _, _ in self.pairs])
-        students = n["G"].features(x, [s for s, _, _, _ in self.pairs])
-        return sum(F.mse_loss(f(s), t) for f, s, t in zip(n["project"], students, targets))
+    def feature_loss(self, students: list[torch.Tensor], targets: list[torch.Tensor]) -> torch.Tensor:
+        """sum over the feature pairs of mean((f_l(S_l(x)) - T_l(x))^2)."""
+        return sum(F.mse_loss(f(s), t) for f, s, t in zip(self.networks["project"], students, targets))
 
     def training_step(self, batch, optimizers):
         n, loss = self.networks, self.config.loss
         x, b = batch["content"], batch["style"]
         n["teacher"].eval()
+        matching = self.pairs if loss.distill_feature_weight > 0 else []
         with torch.no_grad():
-            target = n["teacher"](x)
-        student = n["G"](x)
+            target, targets = output_and_features(n["teacher"], x, [t for _, t, _, _ in matching])
+        student, students = output_and_features(n["G"], x, [s for s, _, _, _ in matching])
 
         loss_d = self.discriminator_step(b, student, optimizers["D"])
 
         optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(student)))
         output = (student - target).abs().mean()
-        features = self.feature_loss(x) if loss.distill_feature_weight > 0 else x.new_zeros(())
+        features = self.feature_loss(students, targets) if matching else x.new_zeros(())
         update(adv + loss.distill_output_weight * output + loss.distill_feature_weight * features, optimizers["G"])
         n["D"].requires_grad_(True)
         return {"loss_G": adv.item(), "loss_output": output.item(), "loss_features": features.item(),

@@ -4,6 +4,7 @@ It knows recipes only through the `Recipe` contract and never names a particular
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -139,6 +140,9 @@ class Trainer:
         if t.eval_every and self.recipe.task == "image" and self.main:
             from .periodic_eval import HeldOutEvaluator
             self.evaluator = HeldOutEvaluator(cfg)
+        if t.keep_best and not (t.eval_every and self.recipe.task == "image"):
+            raise ConfigError("train.keep_best needs train.eval_every > 0 and an image-to-image recipe")
+        self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
 
     def _recipe_class(self):
         from ..recipes import RECIPES
@@ -152,7 +156,7 @@ class Trainer:
                 "ema": {k: e.module.state_dict() for k, e in self.ema.items()},
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else {},
-                "recipe": self.recipe.extra_state(), "rng": rng_state()}
+                "recipe": self.recipe.extra_state(), "rng": rng_state(), "best": self.best or {}}
 
     def load_state_dict(self, state: dict) -> None:
         for name, net in self.recipe.networks.items():
@@ -167,6 +171,7 @@ class Trainer:
             self.scaler.load_state_dict(state["grad_scaler"])
         set_rng_state(state["rng"])
         self.step = self.saved_step = int(state["step"])
+        self.best = state.get("best") or None
 
     def save(self) -> None:
         """Checkpoint, then export. A failed write (disk full, read-only folder) stops the run with a clear
@@ -214,10 +219,25 @@ class Trainer:
         return self.ema[name].ready() if name in self.ema else self.recipe.networks[name]
 
     def export(self) -> Path:
-        name = self.recipe.export_network
-        return save_pretrained(self.export_module(), self.run_dir / "export", kind="generator",
-                               metadata={**self.recipe.export_metadata(), "step": self.step,
-                                         "ema": name in self.ema})
+        """export/ <- the export module, or under train.keep_best its weights at the best evaluation."""
+        name, module, step = self.recipe.export_network, self.export_module(), self.step
+        extra = {}
+        if self.best is not None:
+            module = copy.deepcopy(module)
+            module.load_state_dict(self.best["weights"])
+            step, extra = self.best["step"], {"best_eval_swd": self.best["eval_swd"], "last_step": self.step}
+        return save_pretrained(module, self.run_dir / "export", kind="generator",
+                               metadata={**self.recipe.export_metadata(), "step": step, "ema": name in self.ema,
+                                         **extra})
+
+    def evaluate(self) -> None:
+        """Held-out scores to the log; under train.keep_best, remember the weights when eval_swd improves."""
+        module = self.export_module()
+        scores = self.evaluator(module, self.device)
+        self.logger.log(self.step, scores)
+        if self.config.train.keep_best and (self.best is None or scores["eval_swd"] < self.best["eval_swd"]):
+            self.best = {"eval_swd": scores["eval_swd"], "step": self.step,
+                         "weights": {k: v.detach().clone() for k, v in module.state_dict().items()}}
 
     # ------------------------------------------------------------------ loop
 
@@ -292,7 +312,7 @@ class Trainer:
                 if self.step % t.sample_every == 0:
                     self.write_samples()
                 if self.evaluator is not None and self.step % t.eval_every == 0:
-                    self.logger.log(self.step, self.evaluator(self.export_module(), self.device))
+                    self.evaluate()
                 if self.step % t.checkpoint_every == 0:
                     self.save()
                 for callback in self.callbacks:

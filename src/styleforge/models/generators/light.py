@@ -69,9 +69,21 @@ class LightGenerator(nn.Module):
         return ([x] if 0 in ids else []) + (collect_features(self.layers, x, deeper, start=1) if deeper else [])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x, [])[0]
+
+    def forward_features(self, x: torch.Tensor, ids) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One pass: (forward(x), features(x, ids)), for losses that need both (distillation)."""
         skip = self.stem(x)
-        h = self.layers(skip)
+        wanted, last = {i: None for i in ids}, max(ids, default=-1)
+        if 0 in wanted:
+            wanted[0] = skip
+        h = skip
+        for i, layer in enumerate(self.layers, start=1):
+            h = layer(h)
+            if i in wanted:  # as in features(), where the deepest id is read before the next in-place activation
+                nxt = self.layers[i] if i < len(self.layers) else None
+                wanted[i] = h.clone() if i == last and getattr(nxt, "inplace", False) else h
         h = self.up1(F.interpolate(h, scale_factor=2, mode="nearest"))
         h = self.up2(F.interpolate(h, scale_factor=2, mode="nearest"))
         delta = self.head(torch.cat([h, skip], 1))
-        return torch.tanh(torch.atanh(x.clamp(-1, 1) * 0.999) + delta)
+        return torch.tanh(torch.atanh(x.clamp(-1, 1) * 0.999) + delta), [wanted[i] for i in ids]
