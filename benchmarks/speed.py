@@ -29,7 +29,11 @@ TRAIN_ROWS = [  # (label, recipe, preset, size, batch)
     ("fastcut fewshot (light)", "fastcut", "fewshot", 128, 4),
     ("fastcut fast (light)", "fastcut", "fast", 256, 4),
     ("multistyle fast (3 styles)", "multistyle", "fast", 128, 4),
+    ("distill (b12/2 from monet)", "distill", "default", 128, 4),
 ]
+MONET = Path(__file__).resolve().parents[1] / "src/styleforge/assets/styles/monet"
+RECIPE_OVERRIDES = {"multistyle": ["data.styles=a=x,b=y,c=z"],  # what a recipe needs beyond its preset
+                    "distill": [f"model.teacher={MONET}"]}  # the bundled style as the teacher
 GENERATORS_TO_TIME = [  # (label, name, kwargs)
     ("resnet-9 (reference)", "resnet", {"base_channels": 64, "blocks": 9}),
     ("light b32/4 (bundled monet)", "light", {"base_channels": 32, "blocks": 4}),
@@ -42,9 +46,8 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) ->
     from styleforge import load_config
     from styleforge.recipes import build_recipe
 
-    extra = ["data.styles=a=x,b=y,c=z"] if recipe == "multistyle" else []
     config = load_config(preset, [f"data.image_size={size}", f"data.load_size={size}", f"train.batch_size={batch}",
-                                  *extra], recipe=recipe)
+                                  *RECIPE_OVERRIDES.get(recipe, [])], recipe=recipe)
     torch.manual_seed(0)
     r = build_recipe(config, 3)
     t = config.train
@@ -105,6 +108,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--json", default="out/bench_speed.json")
     p.add_argument("--part", choices=["all", "training", "stylising"], default="all")
+    p.add_argument("--only", default="", help="only the training rows whose label contains this text, e.g. to time one row on two versions of the code (default: all rows, the reference first)")
     p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -113,6 +117,8 @@ def main() -> None:
         return
     rows = []
     for label, recipe, preset, size, batch in TRAIN_ROWS if args.part != "stylising" else []:
+        if args.only not in label:
+            continue
         out = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--worker", recipe, preset,
                               str(size), str(batch)], capture_output=True, text=True)
         if out.returncode:

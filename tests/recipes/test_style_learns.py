@@ -17,12 +17,10 @@ def _scores(operator: str, preset: str, recipe: str, steps: int, photo_dir, quie
     """Train `recipe --preset preset` for `steps` on the 64 px ground-truth split of `operator`; the scores
     of the identity, the colour-transfer baseline and the model on the 100 held-out photos."""
     split = prepare_split(photo_dir, operator, tmp_path / "data", size=64, train_images=200, test_images=100)
-    overrides = quiet_overrides + [
+    config = load_config(preset, quiet_overrides + [
         f"data.source={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
-        "data.load_size=64", f"train.steps={steps}", "train.threads=2", "train.seed=0"]
-    if not load_config(preset, overrides, recipe=recipe).train.eval_every:
-        overrides.append("data.holdout_fraction=0")  # as benchmarks/quality.py: all images train
-    config = load_config(preset, overrides, recipe=recipe)
+        "data.load_size=64", "data.holdout_fraction=0", f"train.steps={steps}", "train.threads=2", "train.seed=0"],
+        recipe=recipe)
     torch.manual_seed(0)
     return evaluate(split, Stylizer.from_pretrained(train(config)))
 
