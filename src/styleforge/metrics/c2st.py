@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fitting import fit
 from .registry import METRICS
 
 
@@ -36,16 +37,7 @@ def c2st(real: torch.Tensor, fake: torch.Tensor, size: int = 64, epochs: int = 3
     half = n // 2
     x_train, y_train = torch.cat([real[:half], fake[:half]]), torch.cat([torch.ones(half), torch.zeros(half)])
     x_test, y_test = torch.cat([real[half:], fake[half:]]), torch.cat([torch.ones(n - half), torch.zeros(n - half)])
-    model = _critic(real.shape[1])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    with torch.enable_grad():  # callers may evaluate under no_grad
-        for _ in range(epochs):
-            for idx in torch.randperm(len(x_train), generator=g).split(batch_size):
-                loss = F.binary_cross_entropy_with_logits(model(x_train[idx]), y_train[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-    model.eval()
+    model = fit(_critic(real.shape[1]), x_train, y_train, F.binary_cross_entropy_with_logits, epochs, batch_size, g)
     with torch.no_grad():
         accuracy = ((model(x_test) > 0).float() == y_test).float().mean().item()
     return {"c2st": accuracy, "c2st_n": float(len(x_test))}

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fitting import fit
 from .registry import METRICS
 
 
@@ -34,15 +35,8 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int = 
     """Fit a SmallClassifier on real images (N, C, H, W) in [-1, 1] with integer labels (N,)."""
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = SmallClassifier(images.shape[1], classes, images.shape[-1])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(images), generator=g).split(batch_size):
-            loss = F.cross_entropy(model(images[idx]), labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return model.eval()
+    return fit(SmallClassifier(images.shape[1], classes, images.shape[-1]), images, labels, F.cross_entropy, epochs,
+               batch_size, g)
 
 
 @torch.no_grad()
