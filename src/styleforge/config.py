@@ -75,6 +75,14 @@ class LossConfig:
                            "(Mescheder et al. 2018; 0: off)")
     distill_output_weight: float = _opt(10.0, min=0.0, help="distill: weight of |student(x) - teacher(x)|_1")
     distill_feature_weight: float = _opt(1.0, min=0.0, help="distill: weight of the feature-matching MSE")
+    match_crop: int = _opt(48, min=16, max=1024, help="filters: side (px) of the crops whose statistics are matched")
+    match_crops_per_image: int = _opt(4, min=1, max=64, help="filters: random crops taken from each batch image")
+    match_pool_batches: int = _opt(64, min=1, max=10_000, help="filters: batches gathered first for the data "
+                                   "sets' statistics; the structural search runs on the first match_search_batches")
+    match_search_batches: int = _opt(12, min=1, max=10_000)
+    match_samples: int = _opt(8192, min=64, max=1_000_000, help="filters: values per response in a quantile function")
+    match_select_every: int = _opt(25, min=1, help="filters: fine-tuning steps between checks of the search "
+                                   "batches' loss; the generator with the lowest one is exported")
 
 
 @dataclass

@@ -27,17 +27,20 @@ class CUTRecipe(TranslationRecipe):
         self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
         self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
         g = self.networks["G"]
-        if not hasattr(g, "features"):
-            raise ValueError(f"generator '{m.generator}' exposes no encoder features for PatchNCE")
-        self.nce_layers = list(getattr(g, "nce_layers", NCE_LAYERS))
-        with torch.no_grad():
-            feats = g.features(torch.zeros(1, channels, 32, 32), self.nce_layers)
-        self.networks["F"] = PatchSampleMLP([f.shape[1] for f in feats])
+        if hasattr(g, "features"):
+            self.nce_layers = list(getattr(g, "nce_layers", NCE_LAYERS))
+            with torch.no_grad():
+                feats = g.features(torch.zeros(1, channels, 32, 32), self.nce_layers)
+            self.networks["F"] = PatchSampleMLP([f.shape[1] for f in feats])
+        elif config.loss.nce_weight > 0:
+            raise ValueError(f"generator '{m.generator}' exposes no encoder features for PatchNCE "
+                             "(set loss.nce_weight=0)")
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
 
     def optimizer_groups(self):
         t, n = self.config.train, self.networks
-        return {"G": (list(n["G"].parameters()) + list(n["F"].parameters()), t.lr_generator),
+        heads = list(n["F"].parameters()) if "F" in n else []
+        return {"G": (list(n["G"].parameters()) + heads, t.lr_generator),
                 "D": (list(n["D"].parameters()), t.lr_discriminator)}
 
     def nce(self, source: torch.Tensor, output: torch.Tensor) -> torch.Tensor:

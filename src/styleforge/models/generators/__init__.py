@@ -1,1 +1,1 @@
-from . import dcgan, light, mlp, multistyle, resnet, unet  # noqa: F401  (registers the generators)
+from . import dcgan, filters, light, mlp, multistyle, resnet, unet  # noqa: F401  (registers the generators)

@@ -1,0 +1,198 @@
+"""Fit a white-box filter chain (the `filters` generator) to a style by matching filter statistics.
+
+No discriminator: the critic is fixed (losses.statistics). Training runs in three phases over the
+trainer's ordinary steps, each batch cut into `match_crops_per_image` random `match_crop`-px crops:
+1. gather (the first `match_pool_batches` steps): the quantile functions of each batch of crops are
+   summed per domain, giving the data sets' target shift Q̄(style) - Q̄(content), and each response is
+   weighed by its sampling noise (how far the quantiles of two halves of the photos lie apart: colour
+   statistics differ more from one set of photos to another than texture statistics do); the first `match_search_batches` batches of content crops are kept;
+2. search (in the last gathering step): greedy, over the generator's discrete moves (a smoothing
+   filter at amount 0 / 0.5 / 1, a posterisation level count, ink at a threshold), keep the move that
+   lowers the loss on the kept batches most, while it lowers it by
+   1% or more. Many filters are all-or-nothing (a half-Kuwahara image is not half as Kuwahara-like), so
+   gradient descent from the identity does not find them; a search over a few dozen settings does;
+3. fine-tune (every later step): Adam on all settings with the same loss on fresh crops; every
+   `match_select_every` steps the search batches' loss is measured and the best generator so far is the
+   one exported (G_best), so fine-tuning can only improve on the search.
+"""
+from __future__ import annotations
+
+import copy
+
+import torch
+
+from ..losses.statistics import FilterResponses, quantile_shift_loss, sorted_samples
+from ..models import GENERATORS
+from .base import RECIPES, update
+from .translation import TranslationRecipe
+
+MAX_ROUNDS = 8
+MIN_GAIN = 0.01  # a search move must lower the loss by at least this fraction
+
+
+def photo_halves(images: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N,) 0 or 1: a split of the photos that is fixed per photo (it hashes the pixel
+    sum, which flips keep), so that the two halves hold different photos rather than different draws."""
+    sums = images.detach().double().sum((1, 2, 3))
+    return (torch.round(sums * 1000).long() % 2).to(images.device)
+
+
+@RECIPES.register("filters")
+class FilterFitRecipe(TranslationRecipe):
+    ema_networks = ()
+    export_network = "G_best"
+
+    def __init__(self, config, channels: int):
+        super().__init__(config, channels)
+        m = config.model
+        g = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
+        if not hasattr(g, "search_moves"):
+            raise ValueError(f"generator '{m.generator}' has no search moves (the filters recipe needs `filters`)")
+        self.networks["G"] = g
+        self.networks["G_best"] = copy.deepcopy(g)
+        self.critic = FilterResponses()
+        loss = config.loss
+        self.crop, self.per_image = loss.match_crop, loss.match_crops_per_image
+        self.pool_batches, self.search_batches = loss.match_pool_batches, min(loss.match_search_batches, loss.match_pool_batches)
+        self.samples, self.select_every = loss.match_samples, loss.match_select_every
+        self.pool: list[torch.Tensor] = []  # the search batches: content crops (B, C, crop, crop)
+        self.sums = self.counts = None  # running sums of quantile functions (3, K, S): style, content halves
+        self.gathered = 0
+        self._search_cache = None  # (prepared crops, sample positions, input quantiles) per search batch
+        self.target_shift = self.scale = None  # (K, S), (K,) once gathered
+        self.best_loss = torch.tensor(float("inf"))
+        self.tuned_steps = 0
+
+    def optimizer_groups(self):
+        return {"G": (list(self.networks["G"].parameters()), self.config.train.lr_generator)}
+
+    # ------------------------------------------------------------------ statistics
+
+    def crops(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> (N * per_image, C, crop, crop), random positions (the global torch RNG); crop
+        i comes from image i // per_image."""
+        c = min(self.crop, *images.shape[-2:])
+        n, (h, w) = images.shape[0] * self.per_image, images.shape[-2:]
+        ys, xs = torch.randint(h - c + 1, (n,)).tolist(), torch.randint(w - c + 1, (n,)).tolist()
+        return torch.stack([images[i // self.per_image, :, y:y + c, x:x + c] for i, (y, x) in enumerate(zip(ys, xs))])
+
+    def _index(self, crops: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        t = self.critic.trim
+        positions = crops.shape[0] * (crops.shape[-2] - 2 * t) * (crops.shape[-1] - 2 * t)
+        return torch.randint(positions, (self.samples,), generator=generator).to(crops.device)
+
+    def _quantiles(self, crops: torch.Tensor) -> torch.Tensor:
+        return sorted_samples(self.critic(crops), self._index(crops))
+
+    @torch.no_grad()
+    def gather(self, content: torch.Tensor, style: torch.Tensor, halves: torch.Tensor) -> None:
+        """Add one batch of crops of each domain to the running sums of quantile functions: style, and
+        content in two halves by `halves` (0/1 per content crop, fixed per photo); keep the first search
+        batches of content crops."""
+        if self.sums is None:
+            self.sums = torch.zeros(3, self.critic.channels, self.samples, device=content.device)
+            self.counts = torch.zeros(3, device=content.device)
+        self.sums[0] += self._quantiles(style)
+        self.counts[0] += 1
+        for half in (0, 1):
+            crops = content[halves == half]
+            if len(crops):  # weighted by crop count, so the halves' means are per-crop averages
+                self.sums[1 + half] += self._quantiles(crops) * len(crops)
+                self.counts[1 + half] += len(crops)
+        self.gathered += 1
+        if len(self.pool) < self.search_batches:
+            self.pool.append(content)
+        if self.gathered == self.pool_batches:
+            means = self.sums / self.counts.clamp(min=1).view(3, 1, 1)
+            content_mean = self.sums[1:].sum(0) / self.counts[1:].sum()
+            self.target_shift = means[0] - content_mean
+            # each response weighed by its sampling noise: how far apart its quantiles lie in two disjoint
+            # halves of the photos (colours differ more from one set of photos to another than textures)
+            self.scale = (means[1] - means[2]).pow(2).mean(1).sqrt().clamp(min=1e-4)
+
+    def match_loss(self, G, crops: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """The quantile-shift loss of G on one batch of content crops at the sample positions `index`."""
+        with torch.no_grad():
+            input_q = sorted_samples(self.critic(crops), index)
+        return quantile_shift_loss(sorted_samples(self.critic(G(crops)), index), input_q, self.target_shift, self.scale)
+
+    @torch.no_grad()
+    def search_loss(self, G) -> float:
+        """The loss averaged over the kept search batches, at sample positions fixed by a seed. What does
+        not depend on G's settings (its prepared inputs, the inputs' quantiles) is computed once."""
+        if self._search_cache is None:
+            g = torch.Generator().manual_seed(1)
+            self._search_cache = []
+            for crops in self.pool:
+                index = self._index(crops, g)
+                self._search_cache.append((G.prepare(crops), index, sorted_samples(self.critic(crops), index)))
+        losses = [quantile_shift_loss(sorted_samples(self.critic(G.render(prepared)), index), input_q,
+                                      self.target_shift, self.scale).item()
+                  for prepared, index, input_q in self._search_cache]
+        return sum(losses) / len(losses)
+
+    # ------------------------------------------------------------------ phases
+
+    @torch.no_grad()
+    def search(self) -> list[str]:
+        """Greedy structural search from the generator with every amount off; returns the moves taken."""
+        current = copy.deepcopy(self.networks["G"])
+        current.switch_off()
+        best, taken = self.search_loss(current), []
+        for _ in range(MAX_ROUNDS):
+            trials = []
+            for name, move in current.search_moves():
+                trial = copy.deepcopy(current)
+                move(trial)
+                if not all(torch.equal(a, b) for a, b in zip(trial.parameters(), current.parameters())):
+                    trials.append((self.search_loss(trial), name, trial))
+            if not trials:
+                break
+            loss, name, trial = min(trials, key=lambda t: t[0])
+            if loss > best * (1 - MIN_GAIN):
+                break
+            best, current = loss, trial
+            taken.append(name)
+        self.networks["G"].load_state_dict(current.state_dict())
+        self.networks["G_best"].load_state_dict(current.state_dict())
+        self.best_loss = torch.tensor(best)
+        return taken
+
+    def training_step(self, batch, optimizers):
+        self.critic.to(batch["content"].device)
+        a, b = self.crops(batch["content"]), self.crops(batch["style"])
+        if self.target_shift is None:  # gathering
+            self.gather(a, b, photo_halves(batch["content"]).repeat_interleave(self.per_image))
+            if self.target_shift is None:
+                return {"loss_match": 0.0, "gathered": float(self.gathered)}
+            taken = self.search()
+            return {"loss_match": self.best_loss.item(), "search_moves": float(len(taken))}
+        G = self.networks["G"]
+        optimizers["G"].zero_grad(set_to_none=True)
+        loss = self.match_loss(G, a, self._index(a))
+        update(loss, optimizers["G"])
+        self.tuned_steps += 1
+        if self.tuned_steps % self.select_every == 0:
+            current = self.search_loss(G)
+            if current < self.best_loss.item():
+                self.best_loss = torch.tensor(current)
+                self.networks["G_best"].load_state_dict(G.state_dict())
+        return {"loss_match": loss.item(), "loss_best": self.best_loss.item()}
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def extra_state(self):
+        state = {"best_loss": self.best_loss.clone(), "tuned_steps": torch.tensor(self.tuned_steps),
+                 "gathered": torch.tensor(self.gathered), "pool": torch.stack(self.pool) if self.pool else torch.zeros(0)}
+        if self.target_shift is not None:
+            state.update(target_shift=self.target_shift, scale=self.scale)
+        elif self.sums is not None:
+            state.update(sums=self.sums, counts=self.counts)
+        return state
+
+    def load_extra_state(self, state):
+        self.best_loss = state["best_loss"].clone()
+        self.tuned_steps, self.gathered = int(state["tuned_steps"]), int(state["gathered"])
+        self.pool = list(state["pool"].unbind(0)) if state["pool"].numel() else []
+        self.sums, self.counts = state.get("sums"), state.get("counts")
+        self.target_shift, self.scale = state.get("target_shift"), state.get("scale")

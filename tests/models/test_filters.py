@@ -1,0 +1,82 @@
+"""The white-box `filters` generator: identity start, filters it can reproduce exactly, search moves."""
+import math
+
+import pytest
+import torch
+
+from styleforge.metrics import STYLE_OPERATORS
+from styleforge.models import GENERATORS
+from styleforge.models.generators.filters import kuwahara, piecewise_linear
+
+
+def _photos(n=2, size=40):
+    g = torch.Generator().manual_seed(0)
+    smooth = torch.nn.functional.interpolate(torch.rand(n, 3, size // 8, size // 8, generator=g), size=size,
+                                             mode="bilinear", align_corners=False)
+    return (smooth + 0.1 * torch.rand(n, 3, size, size, generator=g)).clamp(0, 1) * 2 - 1
+
+
+def _apply(g, *names):
+    moves = dict(g.search_moves())
+    g.switch_off()
+    for name in names:
+        moves[name](g)
+    return g
+
+
+def test_an_untrained_generator_is_within_one_percent_of_the_identity():
+    x = _photos()
+    g = GENERATORS.create("filters")
+    assert (g(x) - x).abs().max() < 0.02
+    assert (_apply(g)(x) - x).abs().max() < 1e-5  # every amount switched off: the identity
+
+
+def test_the_kuwahara_move_reproduces_the_oil_paint_operator():
+    x = _photos()
+    g = _apply(GENERATORS.create("filters"), "kuwahara2=1.0")
+    assert (g(x) - STYLE_OPERATORS.get("oil_paint")(x)).abs().max() < 1e-5
+
+
+def test_box_posterise_and_ink_moves_approach_the_cartoon_operator():
+    x = _photos()
+    g = _apply(GENERATORS.create("filters"), "box1=1.0", "posterise=4", "ink=0.5")
+    with torch.no_grad():
+        g.ink_threshold.fill_(0.6)
+        g.ink_log_width.fill_(math.log(1e-4))
+    truth = STYLE_OPERATORS.get("cartoon")(x)
+    assert (g(x) - truth).abs().mean() < 1e-3 < (x - truth).abs().mean()
+
+
+def test_integral_image_kuwahara_matches_a_direct_loop():
+    v = torch.rand(1, 3, 9, 11, generator=torch.Generator().manual_seed(1))
+    out, r = kuwahara(v, 1), 1
+    grey = 0.299 * v[:, 0] + 0.587 * v[:, 1] + 0.114 * v[:, 2]
+    padded_v = torch.nn.functional.pad(v, (r,) * 4, mode="replicate")[0]
+    padded_g = torch.nn.functional.pad(grey[None], (r,) * 4, mode="replicate")[0, 0]
+    i, j = 4, 6
+    best = None
+    for dy in (0, r):
+        for dx in (0, r):
+            window = padded_g[i + dy:i + dy + r + 1, j + dx:j + dx + r + 1]
+            var = window.var(unbiased=False)
+            if best is None or var < best[0]:
+                best = (var, padded_v[:, i + dy:i + dy + r + 1, j + dx:j + dx + r + 1].mean((1, 2)))
+    assert torch.allclose(out[0, :, i, j], best[1], atol=1e-6)
+
+
+def test_piecewise_linear_interpolates_between_knots():
+    values = torch.tensor([0.0, 1.0, -1.0])
+    u = torch.tensor([0.0, 0.25, 0.5, 0.75, 1.0, 1.5]).view(1, 1, 1, -1)
+    assert torch.allclose(piecewise_linear(u, values).flatten(), torch.tensor([0.0, 0.5, 1.0, 0.0, -1.0, -1.0]))
+
+
+def test_tiles_equal_one_pass_away_from_the_border():
+    x = _photos(1, 48)
+    g = _apply(GENERATORS.create("filters"), "kuwahara3=1.0", "ink=0.5")
+    whole = g(x)
+    assert torch.allclose(g(x[..., :, :28])[..., 4:24], whole[..., :, 4:24], atol=1e-6)  # 7x7 receptive field
+
+
+def test_the_generator_refuses_non_rgb_images():
+    with pytest.raises(ValueError, match="RGB"):
+        GENERATORS.create("filters", channels=1)

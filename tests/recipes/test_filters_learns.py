@@ -1,0 +1,52 @@
+"""The `filters` recipe (issue #9, target 2): the white-box filter chain, fitted by matching filter
+statistics, learns the two ground-truth styles that the adversarial recipes do not (cartoon, oil paint),
+on the 64 px split of tests/recipes/test_style_learns.py; and it resumes exactly."""
+import pytest
+import torch
+
+from styleforge import load_config, train
+from styleforge.inference import Stylizer
+from styleforge.metrics.ground_truth import evaluate, prepare_split
+from styleforge.training.checkpoint import load_checkpoint
+
+SMALL = ["loss.match_pool_batches=48", "loss.match_search_batches=6", "loss.match_select_every=10",
+         "train.threads=2", "train.seed=0"]
+
+
+def _config(split, steps, overrides):
+    return load_config("quick", SMALL + overrides + [
+        f"data.source={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
+        "data.load_size=64", "data.holdout_fraction=0", f"train.steps={steps}"], recipe="filters")
+
+
+@pytest.mark.parametrize("operator", ["oil_paint", "cartoon"])
+def test_filters_recipe_beats_the_identity_by_two_db(operator, photo_dir, quiet_overrides, tmp_path):
+    split = prepare_split(photo_dir, operator, tmp_path / "data", size=64, train_images=200, test_images=100)
+    torch.manual_seed(0)
+    rows = evaluate(split, Stylizer.from_pretrained(train(_config(split, 60, quiet_overrides))))
+    identity, model = rows["identity"]["psnr"], rows["model"]["psnr"]
+    assert model >= identity + 2.0, f"model {model:.2f} dB vs identity {identity:.2f} dB"
+
+
+class _Kill(RuntimeError):
+    pass
+
+
+@pytest.mark.parametrize("every, kill", [(5, 8), (25, 60)])  # resumed while gathering / after the search
+def test_a_killed_filters_run_resumes_to_the_same_weights(every, kill, photo_dir, quiet_overrides, tmp_path):
+    split = prepare_split(photo_dir, "oil_paint", tmp_path / "data", size=64, train_images=40, test_images=4)
+    overrides = quiet_overrides + ["loss.match_pool_batches=12", "loss.match_search_batches=2",
+                                   f"train.checkpoint_every={every}", "train.batch_size=4"]
+    straight = train(_config(split, 64, overrides))
+
+    def kill_at(trainer, step, losses):
+        if step == kill:
+            raise _Kill(step)
+    with pytest.raises(_Kill):
+        train(_config(split, 64, overrides), callbacks=[kill_at])
+    interrupted = sorted((tmp_path / "runs").iterdir())[-1]
+    resumed = train(None, resume=interrupted)
+    a, b = load_checkpoint(straight), load_checkpoint(resumed)
+    for name in ("G", "G_best"):
+        for key, value in a["networks"][name].items():
+            assert torch.equal(value, b["networks"][name][key]), (name, key)
