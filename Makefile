@@ -17,5 +17,6 @@ bench: setup
 	.venv/bin/python benchmarks/multistyle.py --steps 2000
 	.venv/bin/python benchmarks/speed.py --steps 3
 	.venv/bin/python benchmarks/quality.py --recipes fastcut --preset quick --size 128 --test-size 256 --steps 1500 --eval-every 250 --set train.threads=2
+	.venv/bin/python benchmarks/quality.py --recipes filters --preset quick --size 128 --test-size 256 --steps 400 --eval-every 50 --set train.threads=2
 serve: setup
 	.venv/bin/styleforge serve

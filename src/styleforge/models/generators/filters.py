@@ -170,7 +170,7 @@ class FilterGenerator(nn.Module):
     def search_moves(self) -> list[tuple[str, Callable[["FilterGenerator"], None]]]:
         """Discrete changes for a structural search, each (name, function that applies it to a generator
         of this shape): one smoothing filter at amount 0, 0.5 or 1; one posterisation level count (or
-        none); ink at one of four thresholds (or off)."""
+        none), alone or after a 3x3 box blur; ink at one of four thresholds (or off)."""
         def smooth(i, t):
             return lambda g: g.smoothing.data.__setitem__(i, _theta(t))
 
@@ -187,6 +187,11 @@ class FilterGenerator(nn.Module):
 
         moves = [(f"{name}={t}", smooth(i, t)) for i, name in enumerate(self.smoothing_names) for t in (0.0, 0.5, 1.0)]
         moves += [(f"posterise={L}", posterise(i)) for i, L in enumerate(self.levels)] + [("posterise=off", posterise(None))]
+        # posterising after a 3x3 blur (as cartoon filters do, against speckle): one move, because the blur
+        # alone makes a posterised style's statistics worse and a greedy search would never take it first
+        box1 = self.smoothing_names.index("box1")
+        moves += [(f"posterise={L}+box1", lambda g, i=i: (posterise(i)(g), smooth(box1, 1.0)(g)))
+                  for i, L in enumerate(self.levels)]
         moves += [(f"ink={t}", ink(t)) for t in (0.25, 0.5, 1.0, 2.0)] + [("ink=off", ink(None))]
         return moves
 
