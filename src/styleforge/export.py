@@ -26,12 +26,36 @@ def export_onnx(generator: torch.nn.Module, path: str | os.PathLike, check_size:
             program = torch.onnx.export(generator, (x,), dynamic_shapes=dims, input_names=["image"],
                                         output_names=["styled"], dynamo=True, verbose=False)
             program.save(str(tmp))
+            _record_size_multiple(tmp, m)
         except Exception as exc:  # exporter failures are many and varied
             raise StyleforgeError(f"ONNX export failed: {str(exc).splitlines()[0]}") from exc
-        session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
+        try:
+            session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
+            output = session.run(None, {"image": x.numpy()})[0]
+        except Exception as exc:  # an exporter bug can write a graph that onnxruntime refuses
+            raise StyleforgeError(f"ONNX export wrote a file onnxruntime cannot run: {str(exc).splitlines()[0]}") from exc
         with torch.no_grad():
             expected = generator(x).numpy()
-        diff = float(np.abs(session.run(None, {"image": x.numpy()})[0] - expected).max())
-        if diff > tolerance:
-            raise StyleforgeError(f"ONNX export differs from PyTorch by {diff:.2e} (> {tolerance})")
-    return {"path": str(path), "max_abs_diff": diff}
+        error = np.abs(output - expected)
+        diff, share = float(error.max()), float((error > tolerance).mean())
+        # generators with discontinuous steps (argmin, rounding) may flip a few values at near-ties
+        allowed = getattr(generator, "onnx_mismatch_share", 0.0)
+        if share > allowed:
+            raise StyleforgeError(f"ONNX export differs from PyTorch by up to {diff:.2e} (> {tolerance}) "
+                                  f"in {share:.2%} of the values")
+    return {"path": str(path), "max_abs_diff": diff, "mismatch_share": share}
+
+
+SIZE_MULTIPLE_KEY = "styleforge.size_multiple"
+
+
+def _record_size_multiple(path, multiple: int) -> None:
+    """Store the generator's size multiple in the ONNX file's metadata, so that the ONNX stylizer pads
+    exactly as the PyTorch one does (a generator that needs no padding must not get any: padding moves
+    its border)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = SIZE_MULTIPLE_KEY, str(multiple)
+    onnx.save(model, str(path))

@@ -1,5 +1,6 @@
 """ONNX export: onnxruntime output matches PyTorch; the stylize command runs the .onnx file."""
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -9,9 +10,19 @@ from styleforge.inference.onnx_stylizer import OnnxStylizer
 from styleforge.models import GENERATORS, save_pretrained
 
 
-def test_onnx_matches_pytorch_on_any_size(tmp_path, capsys):
+def _filters_with_every_stage_on():
+    g = GENERATORS.create("filters")
+    moves = dict(g.search_moves())
+    for name in ("kuwahara2=0.5", "posterise=4+box1", "ink=0.5"):
+        moves[name](g)
+    return g
+
+
+@pytest.mark.parametrize("make", [lambda: GENERATORS.create("light", base_channels=8, blocks=1),
+                                  _filters_with_every_stage_on], ids=["light", "filters"])
+def test_onnx_matches_pytorch_on_any_size(make, tmp_path, capsys):
     torch.manual_seed(0)
-    g = GENERATORS.create("light", base_channels=8, blocks=1)
+    g = make()
     with torch.no_grad():
         for p in g.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -19,9 +30,11 @@ def test_onnx_matches_pytorch_on_any_size(tmp_path, capsys):
     assert main(["export", "--model", str(tmp_path / "model"), "--out", str(tmp_path / "m.onnx")]) == 0
     assert "max |ONNX - PyTorch|" in capsys.readouterr().out
     torch_s, onnx_s = Stylizer.from_pretrained(tmp_path / "model"), OnnxStylizer(tmp_path / "m.onnx")
+    allowed = getattr(g, "onnx_mismatch_share", 0.0)  # filters: near-ties of argmin and rounding may flip
     for shape in [(64, 64), (37, 90)]:
         x = torch.rand(2, 3, *shape) * 2 - 1
-        assert (onnx_s(x) - torch_s(x)).abs().max() <= 1e-3
+        error = (onnx_s(x) - torch_s(x)).abs()
+        assert (error > 1e-3).float().mean() <= allowed and error.median() <= 1e-5
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(tmp_path / "in.png")
     assert main(["stylize", "--model", str(tmp_path / "m.onnx"), "--input", str(tmp_path / "in.png"),
                  "--output", str(tmp_path / "out.png")]) == 0

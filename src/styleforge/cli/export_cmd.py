@@ -18,6 +18,7 @@ def run(args) -> int:
 
     stylizer = Stylizer.from_pretrained(resolve_style(args.style, args.model))
     result = export_onnx(stylizer.generator, args.out)
-    print(f"wrote {result['path']} (max |ONNX - PyTorch| on a check image: {result['max_abs_diff']:.2e}); "
+    print(f"wrote {result['path']} (max |ONNX - PyTorch| on a check image: {result['max_abs_diff']:.2e}, "
+          f"{result['mismatch_share']:.3%} of values beyond 1e-3); "
           f"use it with `styleforge stylize --model {result['path']}`")
     return 0

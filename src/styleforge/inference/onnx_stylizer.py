@@ -6,13 +6,15 @@ import os
 import torch
 
 from ..errors import ModelFileError
+from ..export import SIZE_MULTIPLE_KEY
 from .stylizer import StylizerBase, pad_to_multiple
 
 
 class OnnxStylizer(StylizerBase):
     """Same interface as Stylizer: images (N, 3, H, W) in [-1, 1] -> same shape."""
 
-    def __init__(self, path: str | os.PathLike, multiple: int = 4, threads: int = 0):
+    def __init__(self, path: str | os.PathLike, multiple: int | None = None, threads: int = 0):
+        """`multiple`: pad inputs to multiples of it; by default the one export recorded (4 for older files)."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -22,7 +24,9 @@ class OnnxStylizer(StylizerBase):
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise ModelFileError(f"{path}: not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
-        self.input_name, self.multiple = self.session.get_inputs()[0].name, multiple
+        recorded = self.session.get_modelmeta().custom_metadata_map.get(SIZE_MULTIPLE_KEY, "4")
+        self.input_name = self.session.get_inputs()[0].name
+        self.multiple = multiple or (int(recorded) if recorded.isdigit() and int(recorded) > 0 else 4)
 
     def styled(self, images: torch.Tensor) -> torch.Tensor:
         h, w = images.shape[-2:]

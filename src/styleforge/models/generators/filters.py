@@ -35,6 +35,11 @@ def _theta(amount: float) -> float:
     return math.log(math.expm1(amount)) if amount > 0 else OFF
 
 
+def clamp01(v: torch.Tensor) -> torch.Tensor:
+    """v.clamp(0, 1), written with ReLUs: torch 2.13's ONNX exporter drops the bounds of some Clip nodes."""
+    return 1 - torch.relu(1 - torch.relu(v))
+
+
 def luma(v: torch.Tensor) -> torch.Tensor:
     """(N, 3, H, W) -> (N, 1, H, W), Rec. 601 weights."""
     return _LUMA[0] * v[:, :1] + _LUMA[1] * v[:, 1:2] + _LUMA[2] * v[:, 2:3]
@@ -87,9 +92,9 @@ def sobel_magnitude(g: torch.Tensor) -> torch.Tensor:
 def piecewise_linear(u: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     """u (N, 1, H, W), values (K,) at knots 0, 1/(K-1), ..., 1 -> the linear interpolation (N, 1, H, W),
     constant beyond [0, 1]. A sum of hat functions: no indexing, so the backward pass is elementwise."""
-    t = u.clamp(0, 1) * (values.numel() - 1)
+    t = clamp01(u) * (values.numel() - 1)
     knots = torch.arange(values.numel(), dtype=u.dtype, device=u.device).view(1, -1, 1, 1)
-    hats = (1 - (t - knots).abs()).clamp(min=0)  # (N, K, H, W)
+    hats = torch.relu(1 - (t - knots).abs())  # (N, K, H, W)
     return torch.einsum("nkhw,k->nhw", hats, values).unsqueeze(1)
 
 
@@ -113,6 +118,9 @@ class FilterGenerator(nn.Module):
     """
 
     size_multiple = 1
+    #: Kuwahara's argmin and posterisation's rounding are discontinuous: a float difference of 1e-7 at a
+    #: near-tie moves a pixel to another quadrant or level, so another runtime (ONNX) may differ there
+    onnx_mismatch_share = 1e-3
 
     def __init__(self, channels: int = 3, knots: int = 9, max_levels: int = 8):
         super().__init__()
@@ -138,7 +146,7 @@ class FilterGenerator(nn.Module):
         """What the chain computes from the input alone, whatever its settings: the input in [0, 1], each
         smoothing filter's change (F, N, 3, H, W) and the Sobel magnitude of its luminance (N, 1, H, W).
         A search that tries many settings on the same images prepares them once."""
-        x01 = (x.clamp(-1, 1) + 1) / 2
+        x01 = clamp01((x + 1) / 2)
         with torch.set_grad_enabled(x.requires_grad and torch.is_grad_enabled()):
             changes = torch.stack([f(x01) - x01 for _, f in _smoothing_filters()])
             return {"x01": x01, "changes": changes, "edges": sobel_magnitude(luma(x01))}
@@ -156,10 +164,10 @@ class FilterGenerator(nn.Module):
                        + piecewise_linear(y, self.tints[k]) for k in range(3)], 1)
         poster = v
         for w, levels in zip(F.softplus(self.posterise), self.levels):
-            poster = poster + w * (round_straight_through(v.clamp(0, 1) * (levels - 1)) / (levels - 1) - v)
+            poster = poster + w * (round_straight_through(clamp01(v) * (levels - 1)) / (levels - 1) - v)
         edges = torch.sigmoid((prepared["edges"] - self.ink_threshold) / self.ink_log_width.exp())
         out = poster * (1 - F.softplus(self.ink_strength) * edges)
-        return out.clamp(0, 1) * 2 - 1
+        return clamp01(out) * 2 - 1
 
     @torch.no_grad()
     def switch_off(self) -> None:
