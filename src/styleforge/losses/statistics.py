@@ -18,9 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn import box_blur
-
-_LUMA = torch.tensor([0.299, 0.587, 0.114])
+from ..nn import box_blur, luma, sobel_magnitude
 
 
 class FilterResponses(nn.Module):
@@ -39,7 +37,6 @@ class FilterResponses(nn.Module):
         patches = torch.randn(directions, 3, 5, 5, generator=g)
         patches = patches - patches.mean((1, 2, 3), keepdim=True)
         self.register_buffer("patch_dirs", patches / patches.flatten(1).norm(dim=1).view(-1, 1, 1, 1))
-        self.register_buffer("luma_weights", _LUMA.view(1, 3, 1, 1).clone())
 
     @property
     def channels(self) -> int:
@@ -47,16 +44,13 @@ class FilterResponses(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         v = (x + 1) / 2
-        y = (v * self.luma_weights).sum(1, keepdim=True)
+        y = luma(v)
         blur1 = box_blur(y, 1)
         local_std = (box_blur(y * y, 1) - blur1 * blur1).clamp(min=0).add(1e-4).sqrt()
-        k = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=x.dtype, device=x.device)
-        padded = F.pad(y, (1,) * 4, mode="replicate")
-        gx, gy = F.conv2d(padded, k.view(1, 1, 3, 3)), F.conv2d(padded, k.t().reshape(1, 1, 3, 3))
         responses = torch.cat([
             v, y, torch.einsum("kc,nchw->nkhw", self.colour_dirs, v),   # colour: 4 + directions
             y - blur1, y - box_blur(y, 2), blur1 - box_blur(y, 3),        # luminance bands: 3
-            (gx * gx + gy * gy + 1e-8).sqrt(), local_std,                 # edges, local contrast: 2
+            sobel_magnitude(y, eps=1e-8), local_std,                 # edges, local contrast: 2
             v - box_blur(v, 1),                                           # colour detail: 3
             F.conv2d(F.pad(v, (2,) * 4, mode="replicate"), self.patch_dirs),  # patch slices: directions
         ], 1)

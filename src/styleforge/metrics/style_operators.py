@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..nn import box_blur
+from ..nn import box_blur, luma, sobel_magnitude
 from ..registry import Registry
 
 STYLE_OPERATORS = Registry("style operator")
@@ -21,18 +21,14 @@ def _from01(x):
     return x.clamp(0, 1) * 2 - 1
 
 
-def _grey(x01):
-    return (0.299 * x01[:, :1] + 0.587 * x01[:, 1:2] + 0.114 * x01[:, 2:3])
-
-
 @STYLE_OPERATORS.register("film_grade")
 def film_grade(x: torch.Tensor) -> torch.Tensor:
     """Teal-and-orange grade: S-curve contrast, teal shadows, warm highlights, slight desaturation."""
     v = _to01(x)
-    luma = _grey(v)
-    v = luma + 0.75 * (v - luma)
+    y = luma(v)
+    v = y + 0.75 * (v - y)
     v = v * v * (3 - 2 * v)  # smoothstep S-curve
-    shadows, highlights = (1 - luma) ** 2, luma ** 2
+    shadows, highlights = (1 - y) ** 2, y ** 2
     v = v + shadows * torch.tensor([-0.06, 0.04, 0.10]).view(1, 3, 1, 1).to(v) \
           + highlights * torch.tensor([0.12, 0.03, -0.10]).view(1, 3, 1, 1).to(v)
     return _from01(v)
@@ -50,7 +46,7 @@ def sepia(x: torch.Tensor) -> torch.Tensor:
 @STYLE_OPERATORS.register("pencil_sketch")
 def pencil_sketch(x: torch.Tensor) -> torch.Tensor:
     """Colour-dodge of the grey image by its blurred negative: dark strokes on white paper."""
-    g = _grey(_to01(x))
+    g = luma(_to01(x))
     blurred = box_blur(box_blur(1 - g, 2), 2)
     sketch = (g / (1 - blurred + 1e-3)).clamp(0, 1) ** 2
     return _from01(sketch.expand(-1, 3, -1, -1))
@@ -61,11 +57,8 @@ def cartoon(x: torch.Tensor, levels: int = 4) -> torch.Tensor:
     """Smoothed, colour-quantised image with dark outlines where the grey gradient is strong."""
     v = box_blur(_to01(x), 1)
     q = torch.round(v * (levels - 1)) / (levels - 1)
-    g = _grey(_to01(x))
-    sobel = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]).to(x)
-    gx = F.conv2d(F.pad(g, (1,) * 4, mode="replicate"), sobel.view(1, 1, 3, 3))
-    gy = F.conv2d(F.pad(g, (1,) * 4, mode="replicate"), sobel.t().reshape(1, 1, 3, 3))
-    edges = ((gx ** 2 + gy ** 2).sqrt() > 0.6).to(x)
+    g = luma(_to01(x))
+    edges = (sobel_magnitude(g) > 0.6).to(x)
     return _from01(q * (1 - edges))
 
 
@@ -73,7 +66,7 @@ def cartoon(x: torch.Tensor, levels: int = 4) -> torch.Tensor:
 def oil_paint(x: torch.Tensor, radius: int = 2) -> torch.Tensor:
     """Kuwahara filter: each pixel takes the mean colour of its least-varied quadrant window."""
     v = _to01(x)
-    g = _grey(v)
+    g = luma(v)
     r, k = radius, radius + 1
     means, variances = [], []
     for dy in (0, r):

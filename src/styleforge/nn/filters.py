@@ -10,3 +10,22 @@ def box_blur(x: torch.Tensor, radius: int, padding: str = "replicate") -> torch.
     `padding` (a torch.nn.functional.pad mode)."""
     k = 2 * radius + 1
     return F.avg_pool2d(F.pad(x, (radius,) * 4, mode=padding), k, stride=1)
+
+
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # Rec. 601
+
+
+def luma(v: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) -> (N, 1, H, W), Rec. 601 weights."""
+    r, g, b = LUMA_WEIGHTS
+    return r * v[:, :1] + g * v[:, 1:2] + b * v[:, 2:3]
+
+
+def sobel_magnitude(g: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
+    """(N, 1, H, W) -> (N, 1, H, W): sqrt(gx² + gy² + eps) of the 3x3 Sobel kernels, replicate-padded
+    (eps > 0 keeps the gradient finite where the image is flat)."""
+    k = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=g.dtype, device=g.device)
+    padded = F.pad(g, (1,) * 4, mode="replicate")
+    gx = F.conv2d(padded, k.view(1, 1, 3, 3))
+    gy = F.conv2d(padded, k.t().reshape(1, 1, 3, 3))
+    return (gx * gx + gy * gy + eps).sqrt()

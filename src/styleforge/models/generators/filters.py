@@ -22,10 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...nn import box_blur
+from ...nn import box_blur, luma, sobel_magnitude
 from ..registry import GENERATORS
 
-_LUMA = (0.299, 0.587, 0.114)
 START = -5.0  # softplus(-5) = 0.0067: the non-negative amounts start all but off
 OFF = -30.0  # softplus(-30) ~ 1e-13: a stage switched off by the structural search
 
@@ -38,11 +37,6 @@ def _theta(amount: float) -> float:
 def clamp01(v: torch.Tensor) -> torch.Tensor:
     """v.clamp(0, 1), written with ReLUs: torch 2.13's ONNX exporter drops the bounds of some Clip nodes."""
     return 1 - torch.relu(1 - torch.relu(v))
-
-
-def luma(v: torch.Tensor) -> torch.Tensor:
-    """(N, 3, H, W) -> (N, 1, H, W), Rec. 601 weights."""
-    return _LUMA[0] * v[:, :1] + _LUMA[1] * v[:, 1:2] + _LUMA[2] * v[:, 2:3]
 
 
 def _integral(x: torch.Tensor, pad: int) -> torch.Tensor:
@@ -78,15 +72,6 @@ def kuwahara(v: torch.Tensor, radius: int) -> torch.Tensor:
                 take = var < best_var
                 best, best_var = torch.where(take, mean, best), torch.where(take, var, best_var)
     return best.to(v.dtype)
-
-
-def sobel_magnitude(g: torch.Tensor) -> torch.Tensor:
-    """(N, 1, H, W) -> (N, 1, H, W): |(gx, gy)| of the 3x3 Sobel kernels, replicate-padded."""
-    k = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=g.dtype, device=g.device)
-    padded = F.pad(g, (1,) * 4, mode="replicate")
-    gx = F.conv2d(padded, k.view(1, 1, 3, 3))
-    gy = F.conv2d(padded, k.t().reshape(1, 1, 3, 3))
-    return (gx * gx + gy * gy + 1e-12).sqrt()
 
 
 def piecewise_linear(u: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
@@ -149,7 +134,7 @@ class FilterGenerator(nn.Module):
         x01 = clamp01((x + 1) / 2)
         with torch.set_grad_enabled(x.requires_grad and torch.is_grad_enabled()):
             changes = torch.stack([f(x01) - x01 for _, f in _smoothing_filters()])
-            return {"x01": x01, "changes": changes, "edges": sobel_magnitude(luma(x01))}
+            return {"x01": x01, "changes": changes, "edges": sobel_magnitude(luma(x01), eps=1e-12)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.render(self.prepare(x))
