@@ -10,11 +10,11 @@ from styleforge.metrics import classifier_score, train_classifier
 from styleforge.models import GENERATORS
 
 
-def _judge():
-    """The benchmark's judge: 10 epochs on the first 50,000 MNIST images (98.9% on the other 10,000; 97.8% of
-    those real digits are classified with confidence >= 0.9)."""
+def _judge(epochs):
+    """A judge fitted on the first 50,000 MNIST images. The benchmark's 10 epochs: 98.9% right on the other 10,000,
+    97.8% of those real digits classified with confidence >= 0.9. 3 epochs (74 s here): 98.6% and 96.8%."""
     data = open_source("mnist")
-    return train_classifier(to_tensor(data.images[:50000]), torch.from_numpy(data.labels[:50000]), epochs=10)
+    return train_classifier(to_tensor(data.images[:50000]), torch.from_numpy(data.labels[:50000]), epochs=epochs)
 
 
 def _untrained_generator(config):
@@ -24,24 +24,30 @@ def _untrained_generator(config):
                              latent_dim=config.model.latent_dim, **config.model.generator_args).eval()
 
 
-def _dcgan_scores(steps, loss, mnist_path, quiet_overrides):
-    """(untrained, trained) classifier scores of 1,000 samples of the mnist preset after `steps` steps."""
-    judge = _judge()
+def _dcgan_scores(steps, loss, quiet_overrides, judge_epochs=10, extra=()):
+    """(untrained, trained) classifier scores of 1,000 samples of the mnist preset, changed by `extra`, after
+    `steps` steps."""
+    judge = _judge(judge_epochs)
     config = load_config("mnist", quiet_overrides + [f"loss.adversarial={loss}", f"train.steps={steps}",
-                                                     f"train.sample_every={steps}", f"train.checkpoint_every={steps}"],
-                         recipe="dcgan")
+                                                     f"train.sample_every={steps}", f"train.checkpoint_every={steps}",
+                                                     *extra], recipe="dcgan")
     before = classifier_score(judge, NoiseSampler(_untrained_generator(config), config.model.latent_dim).sample(1000))
     after = classifier_score(judge, NoiseSampler.from_pretrained(train(config)).sample(1000))
     return before, after
 
 
-def test_dcgan_learns_digits_in_2000_steps(mnist_path, quiet_overrides):
-    """The default tier's check of the MNIST bar, a third of the way in: the preset measured 71.4% confident
-    samples at 2,000 steps (docs/benchmarks.md); the untrained generator scores ~0%."""
-    before, after = _dcgan_scores(2000, "bce", mnist_path, quiet_overrides)
+def test_a_small_dcgan_learns_digits_in_1000_steps(mnist_path, quiet_overrides):
+    """The default tier's check of the MNIST bar, scaled to ~3 CPU-minutes: the preset's networks at 32 channels
+    with one extra layer per stage, an EMA over ~100 steps, 1,000 steps. Measured: 46.2% confident samples,
+    smallest class 3.2%; the untrained generator scores ~0%. (The preset's EMA decay of 0.999 still holds much
+    of the random start at 1,000 steps: without the extra layer it scored 19.6%, against 42.8% with 0.99.)
+    The slow tier holds the preset itself to the issue's 80%."""
+    small = ["model.generator_args={base_channels: 32, extra_layers: 1}",
+             "model.discriminator_args={base_channels: 32, minibatch_std: true}", "train.ema_decay=0.99"]
+    before, after = _dcgan_scores(1000, "bce", quiet_overrides, judge_epochs=3, extra=small)
     assert before.confident_fraction < 0.1
-    assert after.confident_fraction >= 0.60, after
-    assert after.min_class_fraction >= 0.02, after.class_fractions
+    assert after.confident_fraction >= 0.35, after
+    assert after.min_class_fraction >= 0.015, after.class_fractions
 
 
 @pytest.mark.slow
@@ -50,7 +56,7 @@ def test_dcgan_learns_recognisable_digits(loss, steps, mnist_path, quiet_overrid
     """The issue's bar: of 1,000 samples >= 80% classified with confidence >= 0.9, every digit >= 3%.
     Measured (benchmarks/dcgan_mnist.py, the mnist preset): 80.3% at 5,000 steps, 83.1% at 6,000 (bce),
     smallest class 7%. lsgan is slower: 79-81% at 6,000 steps."""
-    before, after = _dcgan_scores(steps, loss, mnist_path, quiet_overrides)
+    before, after = _dcgan_scores(steps, loss, quiet_overrides)
     assert before.confident_fraction < 0.1
     assert after.confident_fraction >= 0.80, after
     assert after.min_class_fraction >= 0.03, after.class_fractions
