@@ -80,6 +80,8 @@ class LossConfig:
     match_pool_batches: int = _opt(64, min=1, max=10_000, help="filters: batches gathered first for the data "
                                    "sets' statistics; the structural search runs on the first match_search_batches")
     match_search_batches: int = _opt(12, min=1, max=10_000)
+    match_colour_steps: int = _opt(60, min=0, max=10_000, help="filters: Adam steps of the search's colour-fit move "
+                                   "(0: no colour fit in the search)")
     match_samples: int = _opt(8192, min=64, max=1_000_000, help="filters: values per response in a quantile function")
     match_select_every: int = _opt(25, min=1, help="filters: fine-tuning steps between checks of the search "
                                    "batches' loss; the generator with the lowest one is exported")

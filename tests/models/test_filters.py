@@ -80,3 +80,22 @@ def test_tiles_equal_one_pass_away_from_the_border():
 def test_the_generator_refuses_non_rgb_images():
     with pytest.raises(ValueError, match="RGB"):
         GENERATORS.create("filters", channels=1)
+
+
+def test_the_colour_stages_alone_fit_the_film_grade():
+    """A film grade is a colour map: fitted (paired, by Adam on colour_parameters) it passes 40 dB PSNR,
+    and the structural amounts stay switched off."""
+    g = GENERATORS.create("filters")
+    g.switch_off()
+    structure = [p.clone() for p in (g.smoothing, g.posterise, g.ink_strength)]
+    x = _photos(4, 32)
+    target = STYLE_OPERATORS.get("film_grade")(x)
+    optimizer = torch.optim.Adam(g.colour_parameters(), lr=0.01)
+    for _ in range(300):
+        optimizer.zero_grad()
+        loss = (g(x) - target).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+    psnr = 10 * math.log10(4 / (g(x) - target).pow(2).mean().item())  # images in [-1, 1]
+    assert psnr > 40, psnr
+    assert all(torch.equal(a, b) for a, b in zip(structure, (g.smoothing, g.posterise, g.ink_strength)))

@@ -154,6 +154,10 @@ class FilterGenerator(nn.Module):
         out = poster * (1 - F.softplus(self.ink_strength) * edges)
         return clamp01(out) * 2 - 1
 
+    def colour_parameters(self) -> list[nn.Parameter]:
+        """The continuous colour stages (matrix, offset, tone curves, tints): what gradient descent fits well."""
+        return [self.matrix, self.offset, self.curves, self.tints]
+
     @torch.no_grad()
     def switch_off(self) -> None:
         """Every smoothing, posterisation and ink amount to exactly 0 (the colour stages are kept)."""
