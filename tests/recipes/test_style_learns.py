@@ -26,7 +26,8 @@ def _scores(operator: str, preset: str, recipe: str, steps: int, photo_dir, quie
 
 
 def test_cut_learns_a_film_grade_better_than_the_identity(photo_dir, quiet_overrides, tmp_path):
-    rows = _scores("film_grade", "fast", "cut", 700, photo_dir, quiet_overrides, tmp_path)
+    """Measured along one run (held-out PSNR over the identity): +1.15 dB at 400 steps, +1.48 at 500, +1.78 at 700."""
+    rows = _scores("film_grade", "fast", "cut", 500, photo_dir, quiet_overrides, tmp_path)
     identity, model = rows["identity"]["psnr"], rows["model"]["psnr"]
     assert model >= identity + MARGIN_DB, f"model {model:.2f} dB vs identity {identity:.2f} dB"
     assert rows["model"]["ssim"] > rows["identity"]["ssim"]
