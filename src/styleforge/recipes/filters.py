@@ -121,26 +121,29 @@ class FilterFitRecipe(TranslationRecipe):
         """The quantile-shift loss of G on one batch of content crops at the sample positions `index`."""
         with torch.no_grad():
             input_q = sorted_samples(self.critic(crops), index)
-        return quantile_shift_loss(sorted_samples(self.critic(G(crops)), index), input_q, self.target_shift, self.scale)
+        return self._batch_loss(G(crops), index, input_q)
 
-    def _cached_loss(self, G, cached) -> torch.Tensor:
-        prepared, index, input_q = cached
-        return quantile_shift_loss(sorted_samples(self.critic(G.render(prepared)), index), input_q,
-                                   self.target_shift, self.scale)
+    def _batch_loss(self, output: torch.Tensor, index: torch.Tensor, input_q: torch.Tensor) -> torch.Tensor:
+        """The quantile-shift loss of one batch's output (B, C, h, w), given its input's quantiles (K, S)."""
+        return quantile_shift_loss(sorted_samples(self.critic(output), index), input_q, self.target_shift, self.scale)
 
     @torch.no_grad()
-    def search_loss(self, G) -> float:
-        """The quantile-shift loss of the shift (K, S) averaged over the kept search batches, at sample
-        positions fixed by a seed. What does not depend on G's settings (its prepared inputs, the inputs'
-        quantiles) is computed once."""
+    def _search_batches(self, G) -> list:
+        """Per kept search batch: (G.prepare(crops), sample positions fixed by a seed, the crops' quantiles);
+        built on the first call (what does not depend on G's settings is computed once)."""
         if self._search_cache is None:
             g = torch.Generator().manual_seed(1)
             self._search_cache = []
             for crops in self.pool:
                 index = self._index(crops, g)
                 self._search_cache.append((G.prepare(crops), index, sorted_samples(self.critic(crops), index)))
+        return self._search_cache
+
+    @torch.no_grad()
+    def search_loss(self, G) -> float:
+        """The quantile-shift loss of the shift (K, S) averaged over the kept search batches (_search_batches)."""
         shifts = [sorted_samples(self.critic(G.render(prepared)), index) - input_q
-                  for prepared, index, input_q in self._search_cache]
+                  for prepared, index, input_q in self._search_batches(G)]
         return quantile_shift_loss(torch.stack(shifts).mean(0), 0, self.target_shift, self.scale).item()
 
     def fit_colour(self, G, steps: int) -> float:
@@ -148,12 +151,13 @@ class FilterFitRecipe(TranslationRecipe):
         held); returns the search loss after. The search's one continuous move: scored against the
         structural ones, a colour change is not mistaken for a filter (a film grade desaturates, which
         lowers the colour detail as a blur does, and a search of structural moves alone took Kuwahara)."""
-        self.search_loss(G)  # builds the cache
+        batches = self._search_batches(G)
         params = G.colour_parameters()
         optimizer = torch.optim.Adam(params, lr=COLOUR_FIT_LR)
         with torch.enable_grad():
             for i in range(steps):
-                loss = self._cached_loss(G, self._search_cache[i % len(self._search_cache)])
+                prepared, index, input_q = batches[i % len(batches)]
+                loss = self._batch_loss(G.render(prepared), index, input_q)
                 for p, grad in zip(params, torch.autograd.grad(loss, params)):
                     p.grad = grad
                 optimizer.step()
