@@ -103,11 +103,47 @@ def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
     return rows
 
 
+FEATURE_ROWS = [  # (network, taps): what the losses and metrics read
+    ("vgg16", ("relu1_2", "relu2_2", "relu3_3", "relu4_3")),
+    ("vgg16", ("relu1_1", "relu2_1", "relu3_1")),
+    ("efficientnet_lite0", ("stage2", "stage3", "stage5", "stage7")),
+]
+
+
+def feature_rows(sizes=(128, 256), batch: int = 4, repeats: int = 3) -> list[dict]:
+    """Per frozen feature network and tap set: ms of forward + backward (gradient to the input, as when a
+    generator trains through it) for a batch, in fp32 and under bf16 autocast."""
+    from styleforge.models.features import create_features
+
+    rows = []
+    for name, taps in FEATURE_ROWS:
+        net = create_features(name)
+        for size in sizes:
+            x = (torch.rand(batch, 3, size, size) * 2 - 1).requires_grad_(True)
+
+            def step(x):
+                out = net(x, taps)
+                sum(f.float().square().mean() for f in out.values()).backward()
+
+            row = {"network": name, "taps": list(taps), "size": size, "batch": batch}
+            with FlopCounterMode(display=False) as counter:
+                step(x)
+            row["gflop"] = counter.get_total_flops() / 1e9
+            row["ms_fp32"] = best_ms(step, x, repeats)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                row["ms_bf16"] = best_ms(step, x, repeats)
+            rows.append(row)
+            print(f"{name:18} {'+'.join(taps):32} {size}px batch {batch}: forward+backward {row['ms_fp32']:.0f} ms "
+                  f"fp32, {row['ms_bf16']:.0f} ms bf16 ({row['ms_fp32'] / row['ms_bf16']:.2f}x), "
+                  f"{row['gflop']:.1f} GFLOP", flush=True)
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--json", default="out/bench_speed.json")
-    p.add_argument("--part", choices=["all", "training", "stylising"], default="all")
+    p.add_argument("--part", choices=["all", "training", "stylising", "features"], default="all")
     p.add_argument("--only", default="", help="only the training rows whose label contains this text, e.g. to time one row on two versions of the code (default: all rows, the reference first)")
     p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -116,7 +152,7 @@ def main() -> None:
         print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps)))
         return
     rows = []
-    for label, recipe, preset, size, batch in TRAIN_ROWS if args.part != "stylising" else []:
+    for label, recipe, preset, size, batch in TRAIN_ROWS if args.part in ("all", "training") else []:
         if args.only not in label:
             continue
         out = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--worker", recipe, preset,
@@ -129,7 +165,8 @@ def main() -> None:
         print(f"{label:28} {size:4d}px batch {batch}: {row['s_per_step']:.3f} s/step, {row['images_per_s']:.2f} img/s, "
               f"{row['gflop_per_s']:.0f} GFLOP/s, peak RSS {row['peak_rss_gib']:.2f} GiB", flush=True)
     result = {"benchmark": "speed", "threads": torch.get_num_threads(), "steps": args.steps, "training": rows,
-              "stylising": generator_rows() if args.part != "training" else []}
+              "stylising": generator_rows() if args.part in ("all", "stylising") else [],
+              "features": feature_rows() if args.part in ("all", "features") else []}
     base = next((r for r in rows if r["recipe"] == "reference CycleGAN" and r["size"] == 256), None)
     if base:
         for r in rows:

@@ -109,6 +109,8 @@ class TrainConfig:
     checkpoint_every: int = _opt(500, min=1)
     eval_every: int = _opt(0, min=0, help="held-out evaluation every N steps for image recipes (0: off)")
     eval_count: int = _opt(32, min=4, max=1024, help="held-out images per set for eval_every")
+    eval_metrics: str = _opt("swd,color,ssim", help="registered metrics logged as eval_<name> every eval_every "
+                             "steps (see `styleforge evaluate --help`); keep_best uses eval_swd")
     keep_best: bool = _opt(False, help="export the generator of the held-out evaluation with the lowest eval_swd "
                            "instead of the last one (needs eval_every): a long run cannot end worse than its best")
     tensorboard: bool = _opt(True)

@@ -38,7 +38,9 @@ def test_evaluate_writes_metrics_and_report(tmp_path, capsys):
     assert metrics["split"]["content_images"] == 12
     assert any("broken.jpg" in path for path, _ in metrics["split"]["skipped"])
     page = (tmp_path / "eval" / "report.html").read_text()
-    assert '<table id="metrics">' in page and "identity (output = photo)" in page
+    assert '<table id="metrics">' in page and "identity (output = photo)" in page and "colour transfer" in page
+    assert set(metrics["color_transfer"]) == set(model)
+    assert metrics["color_transfer"]["color"] < 0.5 * identity["color"]  # the baseline matches colour statistics
     assert page.count("data:image/png;base64,") >= 1 and "http" not in page.replace("http-equiv", "")
     assert "wrote" in capsys.readouterr().out
 

@@ -66,3 +66,14 @@ def test_keep_best_exports_the_lowest_swd_evaluation_and_survives_resume(folders
 def test_keep_best_without_evaluation_is_a_config_error(folders, quiet_overrides):
     with pytest.raises(ConfigError, match="keep_best"):
         train(_config(folders, quiet_overrides, ["train.keep_best=true"]))
+
+
+def test_eval_metrics_come_from_the_registry(folders, quiet_overrides):
+    run = train(_config(folders, quiet_overrides, ["train.eval_every=4", "data.holdout_fraction=0.5",
+                                                   "train.eval_metrics=swd,lpips,fd_lite"]))
+    (record,) = [r for r in read_log(run) if "eval_swd" in r]
+    assert {"eval_swd", "eval_lpips", "eval_fd_lite"} <= set(record) and "eval_color" not in record
+    assert record["eval_lpips"] < 0.1  # near the identity after 4 steps
+    with pytest.raises(ConfigError, match="valid: .*fd_lite"):
+        train(_config(folders, quiet_overrides, ["train.eval_every=2", "data.holdout_fraction=0.5",
+                                                 "train.eval_metrics=swd,sharpness"]))

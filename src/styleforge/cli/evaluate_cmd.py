@@ -13,7 +13,7 @@ EXAMPLES = """examples:
 def add_parser(sub) -> None:
     import argparse
 
-    from ..metrics.evaluate import ALL_METRICS, DEFAULT_METRICS
+    from ..metrics.evaluate import DEFAULT_METRICS, all_metrics
 
     p = sub.add_parser("evaluate", help="score a style model and write an HTML report", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
     which.add_argument("--style-name", help="a bundled style (e.g. monet)")
     p.add_argument("--content", required=True, help="folder of photos; its held-out split is used")
     p.add_argument("--style", required=True, help="folder of style images (the reference set)")
-    p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help=f"comma list of {', '.join(ALL_METRICS)}")
+    p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help=f"comma list of {', '.join(all_metrics())} (fd_lite, kid_lite: "
+                   "EfficientNet-Lite0 features, not comparable with published FID/KID; fid, kid need --inception)")
     p.add_argument("--size", type=int, default=128, help="evaluation resolution (default: 128)")
     p.add_argument("--limit", type=int, default=200, help="at most this many images per set (default: 200)")
     p.add_argument("--holdout", type=float, default=0.1, help="held-out fraction of --content (default: 0.1; 0 = all)")
@@ -49,13 +50,14 @@ def run(args) -> int:
     out = Path(args.out)
     plots = _training_plots(Path(args.model) if args.model else None, out)
     atomic_write_text(out / "metrics.json", json.dumps(
-        {"model": result["model"], "identity": result["identity"], "split": result["split"],
+        {"model": result["model"], "identity": result["identity"], "color_transfer": result["color_transfer"],
+         "split": result["split"],
          "model_path": str(model_dir)}, indent=2))
     report = write_report(out / "report.html", result, f"styleforge evaluation: {model_dir.name}", plots)
     width = max(len(k) for k in result["model"])
-    print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}")
+    print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}  {'colour transfer':>15}")
     for k, v in result["model"].items():
-        print(f"{k:<{width}}  {v:>10.4f}  {result['identity'][k]:>10.4f}")
+        print(f"{k:<{width}}  {v:>10.4f}  {result['identity'][k]:>10.4f}  {result['color_transfer'][k]:>15.4f}")
     skipped = result["split"]["skipped"]
     if skipped:
         print(f"{len(skipped)} files skipped (listed in metrics.json and the report):")

@@ -1,4 +1,5 @@
 """Metrics: small, separately tested units, registered by name."""
+from . import c2st, frechet, perceptual, structure, swd  # noqa: F401  (fill the metric registry)
 from .classifier_score import ClassifierScore, classifier_score, train_classifier
 from .image_quality import color_transfer, psnr, ssim, ycc_statistics
 from .registry import METRICS

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .fitting import fit
-from .registry import METRICS
+from .registry import register_metric
 
 
 def _critic(channels: int, width: int = 32) -> nn.Module:
@@ -22,7 +22,6 @@ def _critic(channels: int, width: int = 32) -> nn.Module:
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width * 4, 1), nn.Flatten(0))
 
 
-@METRICS.register("c2st")
 def c2st(real: torch.Tensor, fake: torch.Tensor, size: int = 64, epochs: int = 30, batch_size: int = 32,
          seed: int = 0) -> dict[str, float]:
     """real (N, C, H, W), fake (M, C, H', W') in [-1, 1] -> {'c2st': held-out accuracy, 'c2st_n': test size}."""
@@ -41,3 +40,9 @@ def c2st(real: torch.Tensor, fake: torch.Tensor, size: int = 64, epochs: int = 3
     with torch.no_grad():
         accuracy = ((model(x_test) > 0).float() == y_test).float().mean().item()
     return {"c2st": accuracy, "c2st_n": float(len(x_test))}
+
+
+@register_metric("c2st", "held-out accuracy of a classifier telling output from style images (0.5 = "
+                 "indistinguishable, lower = closer)", notes={"c2st_n": "test images per set behind the c2st accuracy"})
+def _c2st_metric(outputs, photos, style):
+    return c2st(style, outputs)

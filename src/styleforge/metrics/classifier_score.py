@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from .fitting import fit
-from .registry import METRICS
 
 
 class SmallClassifier(nn.Module):
@@ -55,7 +54,6 @@ class ClassifierScore:
         return min(self.class_fractions)
 
 
-@METRICS.register("classifier_score")
 @torch.no_grad()
 def classifier_score(model: nn.Module, samples: torch.Tensor, threshold: float = 0.9) -> ClassifierScore:
     """samples (N, C, H, W) in [-1, 1] -> ClassifierScore."""

@@ -17,13 +17,16 @@ from ..data.datasets import list_image_files, split_holdout
 from ..data.transforms import Preprocess
 from ..errors import StyleforgeError
 from ..imageio import MAX_ASPECT, read_image
-from .c2st import c2st
-from .image_quality import ssim
-from .structure import color_distance, edge_similarity
-from .swd import swd
+from . import c2st, frechet, image_quality, perceptual, structure, swd  # noqa: F401  (fill the registry)
+from .image_quality import color_transfer, ycc_statistics
+from .registry import METRICS
 
-DEFAULT_METRICS = ("swd", "c2st", "ssim", "edges", "color")
-ALL_METRICS = DEFAULT_METRICS + ("fid", "kid")
+DEFAULT_METRICS = ("swd", "fd_lite", "kid_lite", "gram", "c2st", "ssim", "lpips", "edges", "color")
+
+
+def all_metrics() -> list[str]:
+    """Every registered metric name (fid/kid need the Inception weights file)."""
+    return METRICS.names()
 
 
 def load_square(folder: str | os.PathLike, size: int, holdout_fraction: float = 0.0, limit: int = 0,
@@ -50,42 +53,34 @@ def load_square(folder: str | os.PathLike, size: int, holdout_fraction: float = 
 
 
 def compute_metrics(photos: torch.Tensor, outputs: torch.Tensor, style: torch.Tensor,
-                    metrics: tuple[str, ...] = DEFAULT_METRICS, features: Callable | None = None) -> dict[str, float]:
-    """photos, outputs (N, 3, S, S); style (M, 3, S, S) -> named scores of `outputs`."""
+                    metrics: tuple[str, ...] = DEFAULT_METRICS) -> dict[str, float]:
+    """photos, outputs (N, 3, S, S); style (M, 3, S, S) -> named scores of `outputs`, one registered metric
+    (metrics.registry) after another."""
     result: dict[str, float] = {}
     for name in metrics:
-        if name == "swd":
-            result.update(swd(outputs, style))
-        elif name == "c2st":
-            result.update(c2st(style, outputs))
-        elif name == "ssim":
-            result["ssim"] = ssim(outputs, photos).mean().item()
-        elif name == "edges":
-            result["edges"] = edge_similarity(outputs, photos).mean().item()
-        elif name == "color":
-            result["color"] = color_distance(outputs, style)
-        elif name in ("fid", "kid"):
-            if features is None:
-                from .inception import FIDInception
-                features = FIDInception.from_weights()  # names the weights file when it is absent
-            from .frechet import fid, kid
-            result.update(fid(outputs, style, features) if name == "fid" else kid(outputs, style, features))
-        else:
-            raise StyleforgeError(f"unknown metric '{name}'; valid: {', '.join(ALL_METRICS)}")
+        if name not in METRICS:
+            raise StyleforgeError(f"unknown metric '{name}'; valid: {', '.join(all_metrics())}")
+        result.update(METRICS.get(name)(outputs, photos, style))
     return result
 
 
 @torch.no_grad()
 def evaluate_model(stylize: Callable[[torch.Tensor], torch.Tensor], content_dir, style_dir, size: int = 128,
                    metrics: tuple[str, ...] = DEFAULT_METRICS, holdout_fraction: float = 0.1, limit: int = 200,
-                   features: Callable | None = None) -> dict:
-    """-> {'model': scores, 'identity': scores, 'photos', 'outputs', 'style' tensors, 'split': description}."""
+                   style_holdout_fraction: float = 0.0) -> dict:
+    """-> {'model', 'identity', 'color_transfer': scores; 'photos', 'outputs', 'style' tensors; 'split'}.
+
+    The identity (output = photo) and a colour transfer of the photos to the style set's statistics
+    (Reinhard et al. 2001) are scored beside the model: a style model should beat both."""
     photos, files, skipped = load_square(content_dir, size, holdout_fraction, limit)
-    style, style_files, style_skipped = load_square(style_dir, size, 0.0, limit)
+    style, style_files, style_skipped = load_square(style_dir, size, style_holdout_fraction, limit)
     outputs = torch.cat([stylize(chunk) for chunk in photos.split(16)])
-    return {"model": compute_metrics(photos, outputs, style, metrics, features),
-            "identity": compute_metrics(photos, photos, style, metrics, features),
+    baseline = color_transfer(photos, *ycc_statistics(style))
+    return {"model": compute_metrics(photos, outputs, style, metrics),
+            "identity": compute_metrics(photos, photos, style, metrics),
+            "color_transfer": compute_metrics(photos, baseline, style, metrics),
             "photos": photos, "outputs": outputs, "style": style,
             "split": {"content_dir": str(content_dir), "content_holdout_fraction": holdout_fraction,
-                      "content_images": len(files), "style_dir": str(style_dir), "style_images": len(style_files),
+                      "content_images": len(files), "style_dir": str(style_dir), "style_holdout_fraction": style_holdout_fraction,
+                      "style_images": len(style_files),
                       "size": size, "skipped": skipped + style_skipped}}

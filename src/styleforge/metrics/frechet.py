@@ -11,6 +11,7 @@ and nothing is downloaded at run time: `inception_weights()` names the file and 
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import DataSourceMissing
-from .registry import METRICS
+from .registry import register_metric
 
 INCEPTION_FILE = "pt_inception-2015-12-05-6726825d.pth"
 INCEPTION_ENV = "STYLEFORGE_INCEPTION"
@@ -84,13 +85,28 @@ def extract(features: FeatureFn, images: torch.Tensor, batch_size: int = 50) -> 
     return torch.cat([features(chunk).flatten(1).double().cpu() for chunk in images.split(batch_size)]).numpy()
 
 
-@METRICS.register("fid")
 def fid(images_a: torch.Tensor, images_b: torch.Tensor, features: FeatureFn) -> dict[str, float]:
     return {"fid": fid_from_features(extract(features, images_a), extract(features, images_b))}
 
 
-@METRICS.register("kid")
 def kid(images_a: torch.Tensor, images_b: torch.Tensor, features: FeatureFn, subsets: int = 100,
         subset_size: int = 1000) -> dict[str, float]:
     mean, std = kid_from_features(extract(features, images_a), extract(features, images_b), subsets, subset_size)
     return {"kid": mean, "kid_std": std}
+
+
+@functools.lru_cache(maxsize=2)
+def _inception(path: str | None):
+    from .inception import FIDInception
+    return FIDInception.from_weights(path)  # names the weights file when it is absent
+
+
+@register_metric("fid", "Fréchet distance of Inception features to the style set (FID; lower = closer)")
+def _fid_metric(outputs, photos, style):
+    return fid(outputs, style, _inception(os.environ.get(INCEPTION_ENV)))
+
+
+@register_metric("kid", "kernel distance of Inception features to the style set (KID; lower = closer)",
+                 notes={"kid_std": "spread of KID over random subsets"})
+def _kid_metric(outputs, photos, style):
+    return kid(outputs, style, _inception(os.environ.get(INCEPTION_ENV)))

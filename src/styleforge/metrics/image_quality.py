@@ -5,10 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from ..inference.color import rgb_to_ycc, ycc_to_rgb
-from .registry import METRICS
+from .registry import register_metric
 
 
-@METRICS.register("psnr")
 def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a, b (N, C, H, W) in [-1, 1] -> (N,) PSNR in dB with peak 1 on the [0, 1] scale."""
     mse = ((a - b) / 2).pow(2).flatten(1).mean(1).clamp_min(1e-10)
@@ -21,7 +20,6 @@ def _gaussian(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return (g / g.sum()).float()
 
 
-@METRICS.register("ssim")
 def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a, b (N, C, H, W) in [-1, 1] -> (N,) mean SSIM (Wang et al. 2004; 11x11 Gaussian, sigma 1.5)."""
     x, y = (a + 1) / 2, (b + 1) / 2
@@ -34,6 +32,11 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
     return s.flatten(1).mean(1)
+
+
+@register_metric("ssim", "structural similarity of output to input photo (content kept, higher = more)", better="higher")
+def _ssim_metric(outputs, photos, style):
+    return {"ssim": ssim(outputs, photos).mean().item()}
 
 
 def color_transfer(content: torch.Tensor, style_mean: torch.Tensor, style_std: torch.Tensor) -> torch.Tensor:

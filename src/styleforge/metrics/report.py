@@ -14,17 +14,7 @@ from PIL import Image
 
 from ..files import atomic_write_text
 from ..imageio import make_grid, to_uint8
-
-METRIC_NOTES = {
-    "swd": "sliced Wasserstein distance to the style set (x1000, lower = closer)",
-    "c2st": "held-out accuracy of a classifier telling output from style images (0.5 = indistinguishable)",
-    "ssim": "structural similarity of output to input photo (content kept, higher = more)",
-    "edges": "correlation of output and input edge maps (content kept, higher = more)",
-    "color": "distance of YCbCr colour statistics to the style set (lower = closer)",
-    "fid": "Fréchet distance in feature space (lower = closer)",
-    "kid": "kernel distance in feature space (lower = closer)",
-}
-
+from .registry import describe_key
 
 def png_data_uri(image: torch.Tensor) -> str:
     """(C, H, W) in [-1, 1] -> 'data:image/png;base64,...'."""
@@ -58,10 +48,10 @@ def _fmt(v) -> str:
 
 def write_report(path: str | os.PathLike, result: dict, title: str, plots: dict[str, Path] | None = None) -> Path:
     """result: evaluate_model()'s dict (+ 'model_path'). Writes one HTML file with everything embedded."""
-    model, identity = result["model"], result["identity"]
+    model, identity, baseline = result["model"], result["identity"], result.get("color_transfer", {})
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{_fmt(model[k])}</td><td>{_fmt(identity.get(k, ''))}</td>"
-        f"<td>{html.escape(METRIC_NOTES.get(k.split('_')[0], ''))}</td></tr>" for k in model)
+        f"<td>{_fmt(baseline.get(k, ''))}</td><td>{html.escape(describe_key(k)[0])}</td></tr>" for k in model)
     grid = png_data_uri(comparison_grid(result["photos"], result["outputs"], result["style"]))
     figures = "".join(f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' src='{file_data_uri(p)}'>"
                       for name, p in (plots or {}).items())
@@ -72,7 +62,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}img{{max-width:100
 <body><h1>{html.escape(title)}</h1>
 <p>Model: <code>{html.escape(str(result.get('model_path', '')))}</code></p>
 <h2>Metrics</h2>
-<table id="metrics"><tr><th>metric</th><th>model</th><th>identity (output = photo)</th><th>meaning</th></tr>{rows}</table>
+<table id="metrics"><tr><th>metric</th><th>model</th><th>identity (output = photo)</th><th>colour transfer</th><th>meaning</th></tr>{rows}</table>
 <h2>Held-out photos: input | output | nearest style image</h2>
 <img id="samples" alt="input, output and nearest style image" src="{grid}">
 {figures}

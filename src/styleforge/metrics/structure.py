@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from .image_quality import ycc_statistics
-from .registry import METRICS
+from .registry import register_metric
 
 
 def _grey(x: torch.Tensor) -> torch.Tensor:
@@ -20,7 +20,6 @@ def gradient_magnitude(x: torch.Tensor) -> torch.Tensor:
     return (gx ** 2 + gy ** 2 + 1e-12).sqrt()
 
 
-@METRICS.register("edges")
 def edge_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """(N, C, H, W) x2 -> (N,) Pearson correlation of the Sobel gradient magnitudes (1 = same structure)."""
     ga, gb = gradient_magnitude(a).flatten(1), gradient_magnitude(b).flatten(1)
@@ -28,8 +27,17 @@ def edge_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (ga * gb).sum(1) / (ga.norm(dim=1) * gb.norm(dim=1)).clamp_min(1e-12)
 
 
-@METRICS.register("color")
 def color_distance(images: torch.Tensor, reference: torch.Tensor) -> float:
     """Distance between the YCbCr mean/std statistics of two sets (0 = same colour statistics)."""
     (ma, sa), (mb, sb) = ycc_statistics(images), ycc_statistics(reference)
     return ((ma - mb).norm() + (sa - sb).norm()).item()
+
+
+@register_metric("edges", "correlation of output and input edge maps (content kept, higher = more)", better="higher")
+def _edges_metric(outputs, photos, style):
+    return {"edges": edge_similarity(outputs, photos).mean().item()}
+
+
+@register_metric("color", "distance of YCbCr colour statistics to the style set (lower = closer)")
+def _color_metric(outputs, photos, style):
+    return {"color": color_distance(outputs, style)}

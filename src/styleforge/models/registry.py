@@ -3,3 +3,4 @@ from ..registry import Registry
 
 GENERATORS = Registry("generator")
 DISCRIMINATORS = Registry("discriminator")
+FEATURES = Registry("feature network")

@@ -2,8 +2,8 @@
 
 The held-out sides of the content and style sets (data.holdout_fraction, the documented SHA-1 split)
 are loaded once; every train.eval_every steps the export generator stylises the first
-train.eval_count held-out photos and the trainer logs eval_swd (to held-out style images),
-eval_color (colour-statistics distance) and eval_ssim (content kept) to log.jsonl and TensorBoard.
+train.eval_count held-out photos and the trainer logs each metric of train.eval_metrics (registered
+in metrics.registry; default swd, color, ssim) as eval_<key> to log.jsonl and TensorBoard.
 """
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from ..config import Config
 from ..data import open_source
 from ..data.transforms import Preprocess
 from ..errors import ConfigError
-from ..metrics.image_quality import ssim
-from ..metrics.structure import color_distance
-from ..metrics.swd import swd
+from ..metrics import METRICS
 
 
 class HeldOutEvaluator:
@@ -34,6 +32,7 @@ class HeldOutEvaluator:
                                   f"raise data.holdout_fraction")
             sets[key] = prep(images, torch.Generator().manual_seed(0))
         self.photos, self.style = sets["photos"], sets["style"]
+        self.metrics = [METRICS.get(name) for name in metric_names(config.train.eval_metrics)]
 
     @torch.no_grad()
     def __call__(self, generator: torch.nn.Module, device: torch.device) -> dict[str, float]:
@@ -41,6 +40,17 @@ class HeldOutEvaluator:
         generator.eval()
         out = torch.cat([generator(x.to(device)).cpu() for x in self.photos.split(16)])
         generator.train(was)
-        n = min(len(out), len(self.style))
-        return {"eval_swd": swd(out[:n], self.style[:n], patches_per_image=64)["swd"],
-                "eval_color": color_distance(out, self.style), "eval_ssim": ssim(out, self.photos).mean().item()}
+        scores = {}
+        for metric in self.metrics:
+            scores.update({f"eval_{k}": v for k, v in metric(out, self.photos, self.style).items()})
+        return scores
+
+
+def metric_names(text: str) -> list[str]:
+    """'swd,color' -> ['swd', 'color'], each a registered metric (else a ConfigError listing them)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in METRICS]
+    if unknown or not names:
+        raise ConfigError(f"config key 'train.eval_metrics': unknown metric {', '.join(unknown) or '(none)'}; "
+                          f"valid: {', '.join(METRICS.names())}")
+    return names

@@ -142,6 +142,8 @@ class Trainer:
             self.evaluator = HeldOutEvaluator(cfg)
         if t.keep_best and not (t.eval_every and self.recipe.task == "image"):
             raise ConfigError("train.keep_best needs train.eval_every > 0 and an image-to-image recipe")
+        if t.keep_best and "swd" not in [m.strip() for m in t.eval_metrics.split(",")]:
+            raise ConfigError("train.keep_best selects by eval_swd: keep 'swd' in train.eval_metrics")
         self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
 
     def _recipe_class(self):
