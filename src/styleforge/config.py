@@ -88,8 +88,25 @@ class LossConfig:
 
 
 @dataclass
+class PainterlyConfig:
+    """The `painterly` recipe's own settings (recipes/painterly.py)."""
+    adversarial_weight: float = _opt(1.0, min=0.0, help="weight of the projected discriminator's loss for G")
+    content_weight: float = _opt(1.0, min=0.0, help="weight of the VGG-16 content loss to the input photo")
+    style_weight: float = _opt(1.0, min=0.0, help="weight of the VGG-16 style-statistics loss to the style set")
+    tv_weight: float = _opt(0.0, min=0.0, help="weight of the total-variation penalty on the output")
+    style_loss: str = _opt("gram", choices=("gram", "mean_std", "swd"), help="style statistics matched")
+    style_taps: str = _opt("relu1_2,relu2_2,relu3_3", help="VGG-16 taps of the style loss, comma-separated")
+    content_tap: str = _opt("relu3_3", help="VGG-16 tap of the content loss")
+    gather_images: int = _opt(64, min=1, max=100_000, help="style crops whose statistics are gathered first "
+                              "(the first ceil(gather_images / batch_size) steps train nothing)")
+
+
+@dataclass
 class TrainConfig:
     steps: int = _opt(1000, min=1)
+    minutes: float = _opt(0.0, min=0.0, max=1e6, help="wall-clock budget of training in minutes (0: none): the run "
+                          "stops, checkpoints and exports when it is spent or at train.steps, whichever comes first; "
+                          "a resumed run spends what is left (the time already trained is in the checkpoint)")
     batch_size: int = _opt(64, min=1, max=4096)
     lr_generator: float = _opt(2e-4, min=0.0, max=1.0)
     lr_discriminator: float = _opt(2e-4, min=0.0, max=1.0)
@@ -99,8 +116,9 @@ class TrainConfig:
     ema_decay: float = _opt(0.0, min=0.0, max=1.0, help="EMA of the generator weights (0: off)")
     seed: int = _opt(0, min=0)
     device: str = _opt("cpu", choices=("auto", "cpu", "cuda"))
-    amp: str = _opt("off", choices=("off", "bf16", "fp16"), help="mixed precision: autocast the training step "
-                    "(fp16 adds a gradient scaler)")
+    amp: str = _opt("off", choices=("off", "bf16", "fp16", "auto"), help="mixed precision: autocast the training "
+                    "step (fp16 adds a gradient scaler; auto: bf16 where a start-up probe finds it faster, else off; "
+                    "the choice is written to the run's config.json)")
     cudnn_benchmark: bool = _opt(False, help="let cuDNN pick the fastest convolution algorithms (fixed sizes)")
     threads: int = _opt(0, min=0, max=1024, help="torch CPU threads (0: torch's default)")
     log_every: int = _opt(50, min=1)
@@ -129,6 +147,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    painterly: PainterlyConfig = field(default_factory=PainterlyConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run: RunConfig = field(default_factory=RunConfig)
 

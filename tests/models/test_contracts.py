@@ -9,6 +9,7 @@ NOISE_GENERATORS = {"dcgan": dict(image_size=32, channels=3, latent_dim=16, base
 IMAGE_GENERATORS = {"resnet": dict(channels=3, base_channels=8, blocks=2),
                     "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize"),
                     "light": dict(channels=3, base_channels=8, blocks=1),
+                    "light-noise": dict(channels=3, base_channels=8, blocks=1, noise_channels=2),
                     "light_multi": dict(channels=3, base_channels=8, blocks=1, styles=2),
                     "unet": dict(channels=3, base_channels=8, depth=3),
                     "filters": dict(channels=3, knots=5, max_levels=4)}
@@ -16,7 +17,8 @@ DISCRIMINATOR_CASES = {"dcgan": dict(image_size=32, channels=3, base_channels=8)
                        "mlp": dict(image_size=28, channels=1, hidden=[32]),
                        "patchgan": dict(channels=3, base_channels=8, layers=2),
                        "patchgan_multi": dict(channels=3, base_channels=8, layers=2, styles=3),
-                       "multiscale": dict(channels=3, base_channels=8, layers=2, scales=2, spectral_norm=True)}
+                       "multiscale": dict(channels=3, base_channels=8, layers=2, scales=2, spectral_norm=True),
+                       "projected": dict(channels=3, width=8, mix_channels=8)}
 
 
 def test_every_network_has_a_contract_case():
@@ -161,3 +163,26 @@ def test_dcgan_discriminator_options():
         DISCRIMINATORS.create("dcgan", image_size=28, norm="instance")
     d = DISCRIMINATORS.create("dcgan", image_size=28, channels=1, base_channels=8, minibatch_std=True)
     assert d.head.in_channels == 16 + 1 and d(torch.randn(4, 1, 28, 28)).shape == (4,)
+
+
+def test_position_noise_lets_tiles_agree():
+    """A generator with position noise gives each tile of an image what the whole pass gives there."""
+    torch.manual_seed(0)
+    g = GENERATORS.create("light", base_channels=8, blocks=1, noise_channels=2).eval()
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        x = torch.rand(1, 3, 160, 160) * 2 - 1
+        whole = g(x)[..., 64:96, 72:104]
+        inner = g(x[..., 32:128, 40:136], offset=(32, 40))[..., 32:64, 32:64]  # beyond the receptive field
+        assert (inner - whole).abs().max() < 1e-5
+        shifted = g(x[..., 32:128, 40:136])[..., 32:64, 32:64]  # the wrong offset: other noise
+        assert (shifted - whole).abs().max() > 1e-3
+
+
+def test_projected_discriminator_keeps_its_backbone_out_of_the_state_and_frozen():
+    d = DISCRIMINATORS.create("projected", width=8, mix_channels=8)
+    assert not any(k.startswith(("_frozen", "backbone")) for k in d.state_dict())
+    assert all(p.requires_grad for p in d.parameters())  # only the heads: the mixing weights are buffers
+    assert not any(p.requires_grad for p in d.backbone.parameters())
+    assert d(torch.zeros(2, 3, 64, 64)).shape[0] == 2

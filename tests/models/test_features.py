@@ -176,3 +176,11 @@ def test_pretrained_vgg_synthesises_a_closer_texture_than_random_weights():
         out = optimize_images(None, grams, shape=(2, 3, 96, 96), steps=120, network=name, tv_weight=0.05)
         scores[name] = swd(out, painting.expand(2, -1, -1, -1))["swd"]
     assert scores["vgg16"] < 0.9 * scores["random_vgg16"], scores
+
+
+def test_building_a_feature_network_leaves_the_random_state_alone():
+    torch.manual_seed(0)
+    create_features("efficientnet_lite0")
+    after = torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(after, torch.rand(3))

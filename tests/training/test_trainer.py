@@ -122,3 +122,20 @@ def test_mixed_precision_trains_and_is_recorded(amp, quiet_overrides):
     assert json.loads((run / "config.json").read_text())["train"]["amp"] == amp
     state = load_checkpoint(run)
     assert bool(state["grad_scaler"]) == (amp == "fp16")
+
+
+def test_a_time_budget_stops_exports_and_resumes(tmp_path, quiet_overrides, capsys):
+    """train.minutes: the run stops by the clock well before train.steps, with a checkpoint and an
+    export of the step it reached; a resume with a larger budget spends only the rest of it."""
+    common = quiet_overrides + ["train.steps=1000000", "train.checkpoint_every=1000000"]
+    run = train(_config(common + ["train.minutes=0.02"]))  # 1.2 s
+    state = load_checkpoint(run)
+    first = state["step"]
+    assert 0 < first < 1_000_000 and 1.2 <= state["elapsed_s"] < 60
+    assert json.loads((run / "export" / "config.json").read_text())["metadata"]["step"] == first
+    assert (run / "preview.png").is_file() and "time budget of 0.02 minutes spent" in capsys.readouterr().out
+    resumed = train(_config(common + ["train.minutes=0.04"]), resume=run)
+    state = load_checkpoint(resumed)
+    assert state["step"] > first and 2.4 <= state["elapsed_s"] < 60
+    steps = [r["step"] for r in read_log(resumed)]
+    assert steps == sorted(steps) and steps[-1] == state["step"]

@@ -113,13 +113,13 @@ def test_train_a_style_and_watch_it_finish(page, tmp_path):
     page.click("nav button[data-tab=train]")
     page.fill("#train-name", "tiny_style")
     page.set_input_files("#train-style", files)
-    page.fill("#train-steps", "8")
+    page.fill("#train-minutes", "0.1")
     page.fill("#train-size", "32")
     page.click("#train-btn")
     page.wait_for_selector(".job[data-status=running], .job[data-status=done]", timeout=30_000)
     page.wait_for_selector(".job[data-status=done]", timeout=240_000)
     page.wait_for_selector(".job[data-status=done] img.sample")
-    assert page.inner_text(".job[data-status=done] .step") == "8"
+    assert int(page.inner_text(".job[data-status=done] .step")) > 0
     _shot(page, "train_style")
     page.reload()  # the job lives on the server: it is listed again, and its model can be picked
     page.click("nav button[data-tab=train]")

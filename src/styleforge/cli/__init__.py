@@ -6,10 +6,11 @@ import signal
 import sys
 
 from ..errors import StyleforgeError
-from . import (data_cmd, demo, distill_cmd, evaluate_cmd, export_cmd, sample, serve_cmd, styles_cmd, stylize,
-               train_cmd, video_cmd)
+from . import (data_cmd, demo, distill_cmd, evaluate_cmd, export_cmd, optimize_cmd, sample, serve_cmd, styles_cmd,
+               stylize, train_cmd, video_cmd)
 
-COMMANDS = (demo, train_cmd, distill_cmd, stylize, video_cmd, evaluate_cmd, export_cmd, sample, styles_cmd, data_cmd, serve_cmd)
+COMMANDS = (demo, train_cmd, distill_cmd, stylize, optimize_cmd, video_cmd, evaluate_cmd, export_cmd, sample, styles_cmd,
+            data_cmd, serve_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,6 +16,8 @@ EXAMPLES = """examples:
   styleforge train gan --preset mnist --dry-run
   styleforge train cut --style my_paintings/ --content my_photos/ --size 128 --steps 3000
   styleforge train --resume runs/00003-dcgan-mnist --set train.steps=5000
+  styleforge train painterly --style my_25_canvases/ --content my_photos/ --minutes 10
+  styleforge train --resume runs/00004-painterly-my_25_canvases --minutes 20   # 10 more minutes
 """
 
 
@@ -33,6 +35,8 @@ def add_parser(sub) -> None:
                                             "load size follows at x1.12)")
     p.add_argument("--device", help="auto, cpu or cuda (shortcut for train.device)")
     p.add_argument("--steps", type=int, help="shortcut for --set train.steps=N")
+    p.add_argument("--minutes", type=float, help="wall-clock budget: stop, checkpoint and export after N minutes of "
+                                                 "training (shortcut for --set train.minutes=N; resumable)")
     p.add_argument("--out", help="output folder for run folders (default: runs)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its last checkpoint")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
@@ -45,6 +49,8 @@ def resolve(args) -> object:
         overrides.append(f"data.path={args.data}")
     if args.steps is not None:
         overrides.append(f"train.steps={args.steps}")
+    if args.minutes is not None:
+        overrides.append(f"train.minutes={args.minutes}")
     if args.style:
         overrides.append(f"data.styles={args.style}" if args.recipe == "multistyle" else f"data.source={args.style}")
     if args.content:
@@ -64,17 +70,20 @@ def resolve(args) -> object:
 
 def run(args) -> int:
     if args.resume:
-        extra = [o for o in args.overrides if not o.startswith("train.steps=")]
+        extra = [o for o in args.overrides if not o.startswith(("train.steps=", "train.minutes="))]
         if extra or args.data or args.preset or args.style or args.content or args.size is not None:
-            raise ConfigError("with --resume only the step count may change (--steps N or --set train.steps=N)")
+            raise ConfigError("with --resume only the step count and the time budget may change (--steps N, "
+                              "--minutes M or --set train.steps=N / train.minutes=M)")
         config = None
-        if args.steps is not None or args.overrides:
+        if args.steps is not None or args.minutes is not None or args.overrides:
             from ..training.checkpoint import load_checkpoint
             from ..config import from_dict, apply_override
             import json
 
             tree = json.loads(load_checkpoint(args.resume)["config"])
-            for o in args.overrides + ([f"train.steps={args.steps}"] if args.steps is not None else []):
+            shortcuts = ([f"train.steps={args.steps}"] if args.steps is not None else []) + \
+                ([f"train.minutes={args.minutes}"] if args.minutes is not None else [])
+            for o in args.overrides + shortcuts:
                 apply_override(tree, o)
             config = from_dict(tree)
         return train_or_print(config, dry_run=False, resume=args.resume)

@@ -35,8 +35,8 @@ class FusedStylizer(StylizerBase):
         total = float(sum(weights))
         self.stylizers, self.weights = stylizers, [w / total for w in weights]
 
-    def styled(self, images: torch.Tensor) -> torch.Tensor:
-        return sum(w * s.styled(images) for s, w in zip(self.stylizers, self.weights) if w > 0)
+    def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
+        return sum(w * s.styled(images, offset) for s, w in zip(self.stylizers, self.weights) if w > 0)
 
 
 def open_stylizer(style: str | None = None, model: str | None = None, styles: str | None = None) -> StylizerBase:

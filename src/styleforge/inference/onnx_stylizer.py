@@ -28,7 +28,9 @@ class OnnxStylizer(StylizerBase):
         self.input_name = self.session.get_inputs()[0].name
         self.multiple = multiple or (int(recorded) if recorded.isdigit() and int(recorded) > 0 else 4)
 
-    def styled(self, images: torch.Tensor) -> torch.Tensor:
+    def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
+        """(An exported graph computes a generator's position noise from offset (0, 0): tiles of a large
+        print then each get the noise of the image's corner, a texture seam the PyTorch path avoids.)"""
         h, w = images.shape[-2:]
         x = pad_to_multiple(images.float(), self.multiple).numpy()
         return torch.from_numpy(self.session.run(None, {self.input_name: x})[0])[..., :h, :w]

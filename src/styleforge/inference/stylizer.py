@@ -50,17 +50,20 @@ def pad_to_multiple(x: torch.Tensor, multiple: int, minimum: int = MIN_SIDE) -> 
 class StylizerBase:
     """What every stylising backend shares: strength / colour keeping and tiled uint8 images.
 
-    Subclasses implement `styled(images) -> images`, (N, 3, H, W) in [-1, 1], any H and W."""
+    Subclasses implement `styled(images, offset) -> images`, (N, 3, H, W) in [-1, 1], any H and W; `offset`
+    is the (row, column) of the images' top-left pixel in the whole picture (tiles of a large print), which
+    generators with position noise read so that overlapping tiles agree."""
 
-    def styled(self, images: torch.Tensor) -> torch.Tensor:
+    def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
         raise NotImplementedError
 
     @torch.no_grad()
-    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False) -> torch.Tensor:
+    def __call__(self, images: torch.Tensor, strength: float = 1.0, keep_color: bool = False,
+                 offset=(0, 0)) -> torch.Tensor:
         """images (N, 3, H, W) in [-1, 1] -> (N, 3, H, W): blend(original, styled, strength), optional colour keep."""
         if not 0.0 <= strength <= 1.0:
             raise StyleforgeError(f"strength must be in [0, 1], got {strength}")
-        styled = self.styled(images).to(images.device, images.dtype)
+        styled = self.styled(images, offset).to(images.device, images.dtype)
         if keep_color:
             styled = preserve_color(styled, images)
         return (images + strength * (styled - images)).clamp(-1, 1)
@@ -69,7 +72,8 @@ class StylizerBase:
                       tile: int = 512, overlap: int = 128) -> np.ndarray:
         """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
         so memory stays bounded by the tile size (see inference.tiling)."""
-        return stylize_tiled(lambda x: self(x, strength, keep_color), image, tile, overlap)
+        return stylize_tiled(lambda x, offset: self(x, strength, keep_color, offset), image, tile, overlap,
+                             with_offset=True)
 
 
 class Stylizer(StylizerBase):
@@ -112,7 +116,8 @@ class Stylizer(StylizerBase):
         self.generator.select(style_weights(styles, self.style_names))
 
     @torch.no_grad()
-    def styled(self, images: torch.Tensor) -> torch.Tensor:
+    def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
         h, w = images.shape[-2:]
         x = pad_to_multiple(images.to(self.device), self.multiple).contiguous(memory_format=self.memory_format)
-        return self.generator(x)[..., :h, :w].contiguous().cpu()
+        out = self.generator(x, offset=offset) if getattr(self.generator, "noise_channels", 0) else self.generator(x)
+        return out[..., :h, :w].contiguous().cpu()

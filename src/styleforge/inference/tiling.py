@@ -34,9 +34,10 @@ def _ramp(length: int, overlap: int, lead: bool, trail: bool) -> torch.Tensor:
 
 
 @torch.no_grad()
-def stylize_tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: np.ndarray, tile: int = 512,
-                  overlap: int = 128) -> np.ndarray:
-    """fn: (1, 3, h, w) in [-1, 1] -> same shape. image: uint8 (H, W, 3) -> uint8 (H, W, 3)."""
+def stylize_tiled(fn: Callable[..., torch.Tensor], image: np.ndarray, tile: int = 512,
+                  overlap: int = 128, with_offset: bool = False) -> np.ndarray:
+    """fn: (1, 3, h, w) in [-1, 1] -> same shape; with `with_offset`, fn(tile, (row, column)) also gets the
+    position of the tile's top-left pixel in the image. image: uint8 (H, W, 3) -> uint8 (H, W, 3)."""
     if overlap * 2 > tile:
         raise ValueError(f"overlap ({overlap}) must be at most half the tile size ({tile})")
     h, w = image.shape[:2]
@@ -53,7 +54,8 @@ def stylize_tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: np.ndarray,
         for c, x in enumerate(xs):
             wx = _ramp(tw, overlap, lead=c > 0, trail=c < len(xs) - 1)
             patch = torch.from_numpy(np.array(image[y:y + th, x:x + tw])).permute(2, 0, 1)
-            styled = fn(patch.float().div(127.5).sub(1)[None])[0].float()
+            x_in = patch.float().div(127.5).sub(1)[None]
+            styled = (fn(x_in, (y, x)) if with_offset else fn(x_in))[0].float()
             wt = wy[:, None] * wx[None, :]
             band[:, :, x:x + tw] += styled * wt
             weight[:, :, x:x + tw] += wt

@@ -20,7 +20,17 @@ from ..data.datasets import list_image_files, split_holdout
 from ..data.transforms import Preprocess
 from ..imageio import read_image, save_image
 from .image_quality import color_transfer, psnr, ssim, ycc_statistics
+from ..errors import UnknownNameError
 from .style_operators import STYLE_OPERATORS
+from .texture_operators import TEXTURE_OPERATORS
+
+
+def operator_by_name(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A filter-like (STYLE_OPERATORS) or texture (TEXTURE_OPERATORS) ground-truth operator."""
+    for registry in (STYLE_OPERATORS, TEXTURE_OPERATORS):
+        if name in registry:
+            return registry.get(name)
+    raise UnknownNameError(f"unknown operator '{name}'; valid: {', '.join(STYLE_OPERATORS.names() + TEXTURE_OPERATORS.names())}")
 
 
 @dataclass
@@ -42,7 +52,7 @@ def prepare_split(photo_dir: str | os.PathLike, operator: str, workdir: str | os
                   test_size: int | None = None) -> GroundTruthSplit:
     """Write content/ and style/ folders (PNG, `size` px) under workdir and return the test tensors
     (`test_size` px, default `size`)."""
-    op = STYLE_OPERATORS.get(operator)
+    op = operator_by_name(operator)
     root = Path(photo_dir)
     files, _ = list_image_files(root)
     test_files = split_holdout(files, holdout_fraction, root, holdout=True)[:test_images]

@@ -17,6 +17,8 @@ The networks load once per process (`feature_network`).
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -30,6 +32,23 @@ FD_LITE_SIZE = 224
 FD_LITE_TAP = "stage5"
 
 
+_MEMO: dict[tuple, tuple] = {}
+
+
+def _memo(kind: str, images: torch.Tensor, compute):
+    """compute(images), remembered while `images` lives unchanged: the evaluators score several outputs
+    against one reference set, whose features are then extracted once."""
+    key = (kind, id(images))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0]() is images and hit[1] == images._version:
+        return hit[2]
+    value = compute(images)
+    for k in [k for k, (ref, _, _) in _MEMO.items() if ref() is None]:
+        del _MEMO[k]
+    _MEMO[key] = (weakref.ref(images), images._version, value)
+    return value
+
+
 def feature_network(name: str):
     """The frozen feature network `name` (models.features), loaded once per process."""
     from ..models.features import shared_features
@@ -38,7 +57,7 @@ def feature_network(name: str):
 
 
 @torch.no_grad()
-def lite_features(images: torch.Tensor, batch_size: int = 32, tap: str = FD_LITE_TAP) -> np.ndarray:
+def lite_features(images: torch.Tensor, batch_size: int = 8, tap: str = FD_LITE_TAP) -> np.ndarray:
     """images (N, 3, H, W) in [-1, 1] -> (N, C) EfficientNet-Lite0 features of `tap`, average-pooled (float64)."""
     net = feature_network("efficientnet_lite0")
     out = []
@@ -54,7 +73,7 @@ def fd_lite(images_a: torch.Tensor, images_b: torch.Tensor) -> float:
     """FD-Lite: Fréchet distance of pooled EfficientNet-Lite0 stage-5 features of two sets (lower = closer)."""
     from .frechet import fid_from_features
 
-    return fid_from_features(lite_features(images_a), lite_features(images_b))
+    return fid_from_features(_memo("lite", images_a, lite_features), _memo("lite", images_b, lite_features))
 
 
 def kid_lite(images_a: torch.Tensor, images_b: torch.Tensor, subsets: int = 100,
@@ -62,11 +81,12 @@ def kid_lite(images_a: torch.Tensor, images_b: torch.Tensor, subsets: int = 100,
     """(mean, std) of the unbiased kernel distance on the FD-Lite features."""
     from .frechet import kid_from_features
 
-    return kid_from_features(lite_features(images_a), lite_features(images_b), subsets, subset_size)
+    return kid_from_features(_memo("lite", images_a, lite_features), _memo("lite", images_b, lite_features),
+                             subsets, subset_size)
 
 
 @torch.no_grad()
-def lpips_like(a: torch.Tensor, b: torch.Tensor, batch_size: int = 16, network: str = "vgg16") -> torch.Tensor:
+def lpips_like(a: torch.Tensor, b: torch.Tensor, batch_size: int = 4, network: str = "vgg16") -> torch.Tensor:
     """a, b (N, 3, H, W) in [-1, 1], pairs -> (N,) LPIPS-like distances (0 = identical)."""
     net = feature_network(network)
     out = []
@@ -78,7 +98,7 @@ def lpips_like(a: torch.Tensor, b: torch.Tensor, batch_size: int = 16, network: 
 
 
 @torch.no_grad()
-def mean_grams(images: torch.Tensor, taps=GRAM_TAPS, batch_size: int = 16,
+def mean_grams(images: torch.Tensor, taps=GRAM_TAPS, batch_size: int = 4,
                network: str = "vgg16") -> dict[str, torch.Tensor]:
     """images (N, 3, H, W) -> {tap: (C, C) Gram matrix averaged over the set}."""
     net = feature_network(network)
@@ -91,7 +111,8 @@ def mean_grams(images: torch.Tensor, taps=GRAM_TAPS, batch_size: int = 16,
 
 def gram_style_distance(images: torch.Tensor, reference: torch.Tensor, network: str = "vgg16") -> float:
     """Relative Frobenius distance of the set-averaged VGG-16 Gram matrices, averaged over GRAM_TAPS."""
-    ga, gb = mean_grams(images, network=network), mean_grams(reference, network=network)
+    ga = _memo(f"gram-{network}", images, lambda x: mean_grams(x, network=network))
+    gb = _memo(f"gram-{network}", reference, lambda x: mean_grams(x, network=network))
     return float(np.mean([((ga[t] - gb[t]).norm() / gb[t].norm().clamp_min(1e-12)).item() for t in GRAM_TAPS]))
 
 

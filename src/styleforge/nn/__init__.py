@@ -1,6 +1,6 @@
 """Shared layers and initialisation."""
 from .blocks import ResnetBlock, collect_features, norm_layer, upsample
-from .filters import box_blur, luma, sobel_magnitude
+from .filters import box_blur, luma, position_noise, sobel_magnitude
 from .init import init_weights
 
-__all__ = ["ResnetBlock", "box_blur", "luma", "sobel_magnitude", "collect_features", "init_weights", "norm_layer", "upsample"]
+__all__ = ["ResnetBlock", "box_blur", "luma", "position_noise", "sobel_magnitude", "collect_features", "init_weights", "norm_layer", "upsample"]

@@ -29,3 +29,21 @@ def sobel_magnitude(g: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
     gx = F.conv2d(padded, k.view(1, 1, 3, 3))
     gy = F.conv2d(padded, k.t().reshape(1, 1, 3, 3))
     return (gx * gx + gy * gy + eps).sqrt()
+
+
+HASH_PRIME = 2_147_483_647  # 2^31 - 1
+
+
+def position_noise(height: int, width: int, channels: int, offset: tuple[int, int] = (0, 0),
+                   device=None, dtype=torch.float32) -> torch.Tensor:
+    """(1, channels, height, width) noise of zero mean and unit variance that is a fixed function of the
+    absolute pixel position (row offset[0] + i, column offset[1] + j) and the channel: two tiles of one
+    image that overlap get the same values where they overlap, and every run and export the same field.
+    Integer hashing (two squarings modulo a prime), so the values are exact on every machine."""
+    rows = torch.arange(height, device=device, dtype=torch.int64).view(1, 1, -1, 1) + int(offset[0])
+    cols = torch.arange(width, device=device, dtype=torch.int64).view(1, 1, 1, -1) + int(offset[1])
+    chan = torch.arange(channels, device=device, dtype=torch.int64).view(1, -1, 1, 1)
+    h = (rows * 92_821 + cols * 68_917 + chan * 40_009 + 12_345) % HASH_PRIME
+    h = (h * h + 7) % HASH_PRIME
+    h = (h * h + 11) % HASH_PRIME
+    return ((h.to(torch.float64) / HASH_PRIME - 0.5) * 12 ** 0.5).to(dtype)

@@ -19,7 +19,7 @@ from ..data import BatchSampler, ImageSet, Preprocess, open_source
 from ..data.datasets import write_reports
 from .. import distributed as dist
 from ..errors import ConfigError, StyleforgeError
-from ..files import atomic_write_text
+from ..files import atomic_path, atomic_write_text
 from ..imageio import make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
@@ -31,6 +31,8 @@ from .run_dir import new_run_dir
 from .run_log import RunLogger, read_log
 
 StepCallback = Callable[["Trainer", int, dict], None]  # (trainer, step, losses)
+PREVIEW_NAME = "preview.png"  # the latest sample grid, in the run folder
+PREVIEW_AFTER_S = 60.0  # a first preview after this much training
 
 
 def resolve_device(name: str) -> torch.device:
@@ -145,6 +147,8 @@ class Trainer:
         if t.keep_best and "swd" not in [m.strip() for m in t.eval_metrics.split(",")]:
             raise ConfigError("train.keep_best selects by eval_swd: keep 'swd' in train.eval_metrics")
         self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
+        self.elapsed = 0.0  # seconds spent training, over every resume (train.minutes)
+        self.stopped_by_budget = False
 
     def _recipe_class(self):
         from ..recipes import RECIPES
@@ -158,7 +162,8 @@ class Trainer:
                 "ema": {k: e.module.state_dict() for k, e in self.ema.items()},
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else {},
-                "recipe": self.recipe.extra_state(), "rng": rng_state(), "best": self.best or {}}
+                "recipe": self.recipe.extra_state(), "rng": rng_state(), "best": self.best or {},
+                "elapsed_s": self.elapsed}
 
     def load_state_dict(self, state: dict) -> None:
         for name, net in self.recipe.networks.items():
@@ -174,6 +179,7 @@ class Trainer:
         set_rng_state(state["rng"])
         self.step = self.saved_step = int(state["step"])
         self.best = state.get("best") or None
+        self.elapsed = float(state.get("elapsed_s", 0.0))
 
     def save(self) -> None:
         """Checkpoint, then export. A failed write (disk full, read-only folder) stops the run with a clear
@@ -251,7 +257,12 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = self.base_lrs[name] * factor
 
+    def budget_spent(self) -> bool:
+        minutes = self.config.train.minutes
+        return minutes > 0 and self.elapsed >= 60 * minutes
+
     def write_samples(self) -> Path | None:
+        """samples/step-N.png, and the same grid as preview.png (the latest look at the run)."""
         if not self.main:
             return None
         nets = dict(self.recipe.networks.items())
@@ -264,6 +275,8 @@ class Trainer:
             n.train(was_training[k])
         grid = make_grid(images)
         path = save_image(grid, self.run_dir / "samples" / f"step-{self.step:07d}.png")
+        with atomic_path(self.run_dir / PREVIEW_NAME) as tmp:
+            tmp.write_bytes(path.read_bytes())
         self.logger.image("samples", to_uint8(grid), self.step)
         return path
 
@@ -273,11 +286,13 @@ class Trainer:
             else _SilentLogger()
         images_per_step = t.batch_size * len(self.feeds)
         window_start, window_steps = time.perf_counter(), 0
+        previewed = self.elapsed >= PREVIEW_AFTER_S
         try:
             if self.step == 0:
                 self.write_samples()
                 self.save()  # a good state to roll back to from the first step on
-            while self.step < t.steps:
+            while self.step < t.steps and not self.budget_spent():
+                step_start = time.perf_counter()
                 batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
                 self._set_learning_rates()
                 buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
@@ -306,7 +321,7 @@ class Trainer:
                 if (self.step % t.log_every == 0 or self.step == t.steps) and not bad:
                     elapsed = time.perf_counter() - window_start
                     speed = window_steps * images_per_step / max(elapsed, 1e-9)
-                    self.logger.log(self.step, {**losses, "images_per_s": speed,
+                    self.logger.log(self.step, {**losses, "images_per_s": speed, "elapsed_s": round(self.elapsed, 2),
                                                 "lr_scale": self.optimizers[next(iter(self.optimizers))].param_groups[0]["lr"]
                                                 / max(self.base_lrs[next(iter(self.optimizers))], 1e-30)})
                     self.logger.progress(self.step, {**losses, "img/s": speed})
@@ -319,6 +334,15 @@ class Trainer:
                     self.save()
                 for callback in self.callbacks:
                     callback(self, self.step, losses)
+                self.elapsed += dist.broadcast(time.perf_counter() - step_start)  # every rank stops together
+                if not previewed and self.elapsed >= PREVIEW_AFTER_S:
+                    previewed = True
+                    self.write_samples()  # the first look, a minute in
+            if self.budget_spent() and self.step < t.steps:
+                self.stopped_by_budget = True
+                if self.main:
+                    print(f"\ntime budget of {t.minutes:g} minutes spent at step {self.step}; checkpoint and "
+                          f"export written (continue with `styleforge train --resume {self.run_dir} --minutes M`)")
         except KeyboardInterrupt:
             if self.saved_step != self.step:
                 self.save()
@@ -350,12 +374,18 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
         run_dir = Path(resume) if Path(resume).is_dir() else Path(resume).parent
         saved = from_dict(json.loads(state["config"]))
         if config is not None:
-            saved.train.steps = config.train.steps
+            saved.train.steps, saved.train.minutes = config.train.steps, config.train.minutes
             saved.train.progress = config.train.progress
         config = saved
     else:
         name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
         run_dir = dist.broadcast(new_run_dir(config.run.output_dir, name) if dist.is_main() else None)
+        if config.train.amp == "auto":  # resolved once, on rank 0, and saved: a resume keeps the choice
+            from .precision import resolve_amp
+            config.train.amp = dist.broadcast(resolve_amp("auto", dist.local_device(resolve_device(config.train.device)))
+                                              if dist.is_main() else None)
+            if dist.is_main():
+                print(f"train.amp=auto: {'bf16 autocast' if config.train.amp == 'bf16' else 'fp32'} on this machine")
     if dist.is_main():
         for stale in [*run_dir.glob(".*.tmp*"), *run_dir.glob("export/.*.tmp*")]:
             stale.unlink(missing_ok=True)  # half-written files of a killed process; the real ones are intact

@@ -278,15 +278,15 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
         return jobs.start_video(ident, models.stylizer(model), src, strength, stabilize)
 
     @app.post("/api/train")
-    async def train(name: str = Form(...), preset: str = Form("fast"), steps: int = Form(1500),
-                    size: int = Form(128), style: list[UploadFile] = File(...),
+    async def train(name: str = Form(...), preset: str = Form("fast"), steps: int = Form(100_000),
+                    size: int = Form(128), minutes: float | None = Form(None), style: list[UploadFile] = File(...),
                     content: list[UploadFile] | None = File(None)):
         count = len(style)
         if not 1 <= count <= ws.limits.max_style_images:
             raise UploadError(f"give between 1 and {ws.limits.max_style_images} style images (got {count}); "
                               "10 to 30 work best")
-        if not 1 <= steps <= 100_000 or not 32 <= size <= 512:
-            raise UploadError("steps must be in 1..100000 and size in 32..512")
+        if not 1 <= steps <= 100_000 or not 32 <= size <= 512 or not (minutes is None or 0.05 <= minutes <= 600):
+            raise UploadError("steps must be in 1..100000, size in 32..512 and minutes in 0.05..600")
         ident, folder = jobs.new_folder()
         try:
             for role, files in (("style", style), ("content", [f for f in content or [] if f.filename])):
@@ -301,7 +301,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return jobs.start_training(ident, safe_name(name, "style"), folder / "style", folder / "content",
-                                   preset, steps, size)
+                                   preset, steps, size, minutes)
 
     @app.get("/api/jobs")
     def list_jobs():

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..files import atomic_write_text
 from .workspace import UploadError, Workspace, new_id
 
-PRESETS = {"fast": ("fastcut", "fewshot"), "quality": ("cut", "fast")}  # web preset -> (recipe, preset)
+#: web preset -> (recipe, preset, default minutes): both the painterly recipe, for a shorter or a longer time
+PRESETS = {"fast": ("painterly", "default", 5.0), "quality": ("painterly", "default", 20.0)}
 
 
 def _read_log(path: Path) -> list[dict]:
@@ -56,20 +57,23 @@ class Jobs:
     # ------------------------------------------------------------------ training
 
     def start_training(self, ident: str, name: str, style_dir: Path, content_dir: Path, preset: str,
-                       steps: int, size: int) -> dict:
+                       steps: int, size: int, minutes: float | None = None) -> dict:
+        """Train in a background process until `minutes` of training are spent (the preset's default when
+        None) or `steps` are done, whichever comes first."""
         if preset not in PRESETS:
             raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
-        recipe, config = PRESETS[preset]
+        recipe, config, default_minutes = PRESETS[preset]
+        minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)
         cmd = [sys.executable, "-m", "styleforge", "train", recipe, "--preset", config, "--style", str(style_dir),
                "--content", str(content_dir), "--out", str(folder / "runs"), "--size", str(size),
-               "--steps", str(steps)] + [a for kv in (
+               "--steps", str(steps), "--minutes", str(minutes)] + [a for kv in (
                    "train.progress=false", "train.tensorboard=false", "train.eval_every=0",
                    "data.holdout_fraction=0", "data.style_limit=0", f"train.log_every={max(1, min(20, steps // 50))}",
                    f"train.sample_every={max(1, steps // 5)}", f"train.checkpoint_every={max(1, steps // 5)}",
-                   f"run.name={name}") for a in ("--set", kv)]
+                   f"painterly.gather_images={max(4, min(64, steps))}", f"run.name={name}") for a in ("--set", kv)]
         job = {"id": ident, "kind": "train", "name": name, "preset": preset, "steps": steps, "size": size,
-               "created": time.time(), "status": "running"}
+               "minutes": minutes, "created": time.time(), "status": "running"}
         self._write(job)
         log = open(folder / "train.log", "wb")
         with self._lock:
@@ -87,6 +91,7 @@ class Jobs:
         run = self._run_dir(ident)
         records = _read_log(run / "log.jsonl") if run else []
         step = max((r.get("step", 0) for r in records), default=0)
+        elapsed = max((r.get("elapsed_s", 0.0) for r in records), default=0.0)
         losses = next((({k: v for k, v in r.items() if k.startswith("loss_")}) for r in reversed(records)
                        if any(k.startswith("loss_") for k in r)), {})
         proc = self._procs.get(ident)
@@ -94,7 +99,9 @@ class Jobs:
             if proc is not None and proc.poll() is None:
                 pass
             else:
-                done = run is not None and (run / "export" / "model.safetensors").is_file() and step >= job["steps"]
+                exported = run is not None and (run / "export" / "model.safetensors").is_file()
+                finished = proc.returncode == 0 if proc is not None else step >= job["steps"]
+                done = exported and finished and not job.get("cancel_requested")
                 if done:
                     job["status"] = "done"
                 elif job.get("cancel_requested"):
@@ -105,7 +112,8 @@ class Jobs:
                 self._write(job)
         samples = sorted((run / "samples").glob("*.png")) if run else []
         return {**job, "step": step, "losses": losses,
-                "progress": min(1.0, step / max(1, job["steps"])) if job["status"] != "done" else 1.0,
+                "progress": 1.0 if job["status"] == "done" else min(1.0, max(
+                    step / max(1, job["steps"]), elapsed / max(1.0, 60 * job.get("minutes", 0) or float("inf")))),
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
                 "model_id": f"job:{ident}" if job["status"] in ("done", "cancelled") and run is not None
                 and (run / "export" / "model.safetensors").is_file() else None}

@@ -1,1 +1,1 @@
-from . import dcgan, mlp, patchgan  # noqa: F401  (registers the discriminators)
+from . import dcgan, mlp, patchgan, projected  # noqa: F401  (registers the discriminators)

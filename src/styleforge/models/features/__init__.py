@@ -10,8 +10,14 @@ __all__ = ["FEATURES", "FeatureNetwork", "MissingWeights", "create_features", "s
 
 
 def create_features(name: str, **kwargs) -> FeatureNetwork:
-    """A frozen, eval-mode feature network by registry name (vgg16, random_vgg16, efficientnet_lite0)."""
-    return FEATURES.create(name, **kwargs)
+    """A frozen, eval-mode feature network by registry name (vgg16, random_vgg16, efficientnet_lite0).
+
+    Building it leaves the global random state untouched (the layers' throw-away initial weights would
+    draw from it), so a run's own initialisation does not depend on whether a network was cached."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        return FEATURES.create(name, **kwargs)
 
 
 @functools.lru_cache(maxsize=8)

@@ -42,3 +42,24 @@ class FeatureNetwork(nn.Module):
     def forward(self, x: torch.Tensor, taps: Iterable[str]) -> dict[str, torch.Tensor]:
         """x (N, 3, H, W) in [-1, 1] -> {tap: (N, C_tap, H_tap, W_tap)} for each tap asked for."""
         raise NotImplementedError
+
+
+class FrozenFeaturesRef(nn.Module):
+    """Base for modules that read a shared frozen feature network by reference: it is not a submodule
+    (no parameters, not in the state dict, so checkpoints stay small and no optimiser sees it) but it
+    moves with the module under .to() / .cuda()."""
+
+    def __init__(self, network: str):
+        super().__init__()
+        from . import shared_features
+
+        self._frozen = [shared_features(network)]
+
+    @property
+    def backbone(self) -> FeatureNetwork:
+        return self._frozen[0]
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self._frozen[0]._apply(fn)
+        return self

@@ -4,6 +4,12 @@ y = tanh(atanh(0.999 x) + delta(x)): delta's last convolution is zero-initialise
 generator returns (almost exactly) its input and training only has to learn the change a style makes.
 No normalisation layer means no per-image statistics: tiles of a large image are processed
 independently with the same result as one pass (up to the receptive field at tile borders).
+
+With `noise_channels` > 0 the stem also reads that many channels of fixed position noise
+(nn.position_noise): a function of the absolute pixel position, so tiles agree where they overlap and
+every run gives the same output. A convolutional network maps a flat region (a clear sky) to a flat
+output; with noise it can paint strokes there, as a painter does (forward(x, offset): the position of
+x's top-left pixel in the whole image).
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...nn import collect_features, init_weights
+from ...nn import collect_features, init_weights, position_noise
 from ..registry import GENERATORS
 
 
@@ -43,11 +49,12 @@ class LightGenerator(nn.Module):
     #: faster in channels-last memory on the CPU (benchmarks/speed.py: 1.3-2x); the Stylizer uses it
     prefers_channels_last = True
 
-    def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2):
+    def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2, noise_channels: int = 0):
         super().__init__()
         b = base_channels
+        self.noise_channels = noise_channels
         act = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
-        self.stem = nn.Sequential(reflect_conv(channels, b), act())
+        self.stem = nn.Sequential(reflect_conv(channels + noise_channels, b), act())
         self.layers = nn.Sequential(reflect_conv(b, 2 * b, 2), act(), reflect_conv(2 * b, 4 * b, 2), act(),
                                     *[PlainResidualBlock(4 * b) for _ in range(blocks)])
         self.up1 = nn.Sequential(reflect_conv(4 * b, 2 * b), act())
@@ -62,18 +69,25 @@ class LightGenerator(nn.Module):
         """Feature ids for PatchNCE: the stem, both downsampling convs, the last block."""
         return [0, 2, 4, len(self.layers)]
 
-    def features(self, x: torch.Tensor, ids) -> list[torch.Tensor]:
+    def stem_input(self, x: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
+        """x, with the position noise channels appended when the generator has them."""
+        if not self.noise_channels:
+            return x
+        noise = position_noise(x.shape[-2], x.shape[-1], self.noise_channels, offset, x.device, x.dtype)
+        return torch.cat([x, noise.expand(x.shape[0], -1, -1, -1)], 1)
+
+    def features(self, x: torch.Tensor, ids, offset=(0, 0)) -> list[torch.Tensor]:
         """id 0 = stem output (N, b, H, W); id i >= 1 = output of self.layers[i - 1]."""
-        x = self.stem(x)
+        x = self.stem(self.stem_input(x, offset))
         deeper = [i for i in ids if i > 0]
         return ([x] if 0 in ids else []) + (collect_features(self.layers, x, deeper, start=1) if deeper else [])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_features(x, [])[0]
+    def forward(self, x: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
+        return self.forward_features(x, [], offset)[0]
 
-    def forward_features(self, x: torch.Tensor, ids) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def forward_features(self, x: torch.Tensor, ids, offset=(0, 0)) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """One pass: (forward(x), features(x, ids)), for losses that need both (distillation)."""
-        skip = self.stem(x)
+        skip = self.stem(self.stem_input(x, offset))
         wanted, last = {i: None for i in ids}, max(ids, default=-1)
         if 0 in wanted:
             wanted[0] = skip

@@ -1,0 +1,80 @@
+"""A painter's hand from a few paintings: an adversarial recipe on frozen pretrained networks.
+
+A = content photos, B = style images (paintings); G: A -> B, a feed-forward generator.
+- D: a Projected GAN discriminator (models/discriminators/projected.py): trainable patch discriminators
+  on randomly mixed multi-scale features of a frozen EfficientNet-Lite0, fed DiffAugment'ed images.
+- P: VGG-16 content and style losses (losses/feature_style.py) whose style statistics (Gram matrices,
+  channel moments, a reservoir of feature vectors) are gathered once from the style crops of the first
+  steps, then fixed: what the painter's surfaces look like on average, at the scale of the crops.
+
+    L_D = adv_D(D(aug(b)), D(aug(G(a))))
+    L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_tv TV(G(a))
+
+The trainer runs the first ceil(painterly.gather_images / batch) steps as gathering (no update); then
+one D update and one G update per step. The pretrained networks never train and are not in checkpoints;
+the gathered statistics are (P's buffers), so a resumed run is exact.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..inference.optimize import total_variation
+from ..losses import get_adversarial_loss
+from ..losses.feature_style import FeatureStyleLoss
+from ..models import DISCRIMINATORS, GENERATORS
+from .base import RECIPES, update
+from .translation import TranslationRecipe
+
+
+def taps(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+@RECIPES.register("painterly")
+class PainterlyRecipe(TranslationRecipe):
+    def __init__(self, config, channels: int):
+        super().__init__(config, channels)
+        m, p = config.model, config.painterly
+        self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
+        if p.adversarial_weight > 0:
+            self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
+        self.networks["P"] = FeatureStyleLoss(taps(p.style_taps), p.content_tap, p.style_loss)
+        self.adversarial = get_adversarial_loss(config.loss.adversarial)
+        self.weights = p
+
+    def optimizer_groups(self):
+        t, n = self.config.train, self.networks
+        groups = {"G": (list(n["G"].parameters()), t.lr_generator)}
+        if "D" in n:
+            groups["D"] = (list(n["D"].parameters()), t.lr_discriminator)
+        return groups
+
+    def training_step(self, batch, optimizers):
+        n, w = self.networks, self.weights
+        a, b = batch["content"], batch["style"]
+        P = n["P"]
+        if P.count.item() < w.gather_images:
+            P.gather(b)
+            return {"gathered": P.count.item()}
+        G = n["G"]
+        if getattr(G, "noise_channels", 0):  # a fresh stretch of the position noise for every batch
+            fake = G(a, offset=tuple(torch.randint(0, 1 << 20, (2,)).tolist()))
+        else:
+            fake = G(a)
+        losses = {}
+        if "D" in n:
+            losses["loss_D"] = self.discriminator_step(b, fake, optimizers["D"]).item()
+        optimizers["G"].zero_grad(set_to_none=True)
+        content, style = P(fake, a)
+        total = w.content_weight * content + w.style_weight * style
+        if "D" in n:
+            adv = self.adversarial.generator_loss(n["D"](self.augment(fake)))
+            total = total + w.adversarial_weight * adv
+            losses["loss_G"] = adv.item()
+        if w.tv_weight:
+            total = total + w.tv_weight * total_variation(fake)
+        update(total, optimizers["G"])
+        if "D" in n:
+            n["D"].requires_grad_(True)
+        losses.update(loss_content=content.item(), loss_style=style.item())
+        return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses
