@@ -10,6 +10,7 @@ IMAGE_GENERATORS = {"resnet": dict(channels=3, base_channels=8, blocks=2),
                     "resnet-resize": dict(channels=3, base_channels=8, blocks=2, upsampling="resize"),
                     "light": dict(channels=3, base_channels=8, blocks=1),
                     "light-noise": dict(channels=3, base_channels=8, blocks=1, noise_channels=2),
+                    "light-residual": dict(channels=3, base_channels=8, blocks=1, noise_channels=1, output="residual"),
                     "light_multi": dict(channels=3, base_channels=8, blocks=1, styles=2),
                     "unet": dict(channels=3, base_channels=8, depth=3),
                     "filters": dict(channels=3, knots=5, max_levels=4)}
@@ -186,3 +187,21 @@ def test_projected_discriminator_keeps_its_backbone_out_of_the_state_and_frozen(
     assert all(p.requires_grad for p in d.parameters())  # only the heads: the mixing weights are buffers
     assert not any(p.requires_grad for p in d.backbone.parameters())
     assert d(torch.zeros(2, 3, 64, 64)).shape[0] == 2
+
+
+def test_the_residual_output_keeps_a_gradient_beyond_the_range():
+    """output="residual": clamp(x + delta) at inference; while training, values past +-1 keep a small
+    slope of gradient, so a generator pushed out of range is pulled back (a saturated tanh would stay stuck)."""
+    from styleforge.models.generators.light import leaky_clamp
+
+    y = torch.tensor([-3.0, -0.5, 0.5, 3.0], requires_grad=True)
+    out = leaky_clamp(y, training=True)
+    assert torch.equal(out.detach(), torch.tensor([-1.0, -0.5, 0.5, 1.0]))
+    out.sum().backward()
+    assert torch.allclose(y.grad, torch.tensor([0.02, 1.0, 1.0, 0.02]))
+    assert torch.equal(leaky_clamp(y, training=False), out.detach())
+    g = GENERATORS.create("light", base_channels=8, blocks=1, output="residual").eval()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert torch.equal(g(x), x)  # zero-initialised head: exactly the identity
+    with pytest.raises(ValueError, match="residual"):
+        GENERATORS.create("light", output="sigmoid")

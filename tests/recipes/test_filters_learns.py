@@ -20,7 +20,8 @@ def _config(split, steps, overrides):
         "data.load_size=64", "data.holdout_fraction=0", f"train.steps={steps}"], recipe="filters")
 
 
-@pytest.mark.parametrize("operator", ["oil_paint", "cartoon", "film_grade"])
+@pytest.mark.parametrize("operator", [pytest.param("oil_paint", marks=pytest.mark.slow), "cartoon",
+                                      pytest.param("film_grade", marks=pytest.mark.slow)])
 def test_filters_recipe_beats_the_identity_by_two_db(operator, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, operator, tmp_path / "data", size=64, train_images=400, test_images=100)
     torch.manual_seed(0)
@@ -34,7 +35,7 @@ class _Kill(RuntimeError):
     pass
 
 
-@pytest.mark.parametrize("every, kill", [(5, 8), (15, 25)])  # resumed while gathering / after the search
+@pytest.mark.parametrize("every, kill", [(5, 8), pytest.param(15, 25, marks=pytest.mark.slow)])  # resumed while gathering / after the search
 def test_a_killed_filters_run_resumes_to_the_same_weights(every, kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "oil_paint", tmp_path / "data", size=64, train_images=40, test_images=4)
     overrides = quiet_overrides + ["loss.match_pool_batches=12", "loss.match_search_batches=2",

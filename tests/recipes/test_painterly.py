@@ -10,7 +10,7 @@ from styleforge.metrics.ground_truth import prepare_split
 from styleforge.metrics.swd import swd
 from styleforge.training.checkpoint import load_checkpoint
 
-SMALL = ["model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1}",
+SMALL = ["model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1, output: residual}",
          "model.discriminator_args={width: 16, mix_channels: 16}", "train.batch_size=4", "train.minutes=0",
          "data.holdout_fraction=0", "data.style_limit=0", "train.sample_every=100000", "train.log_every=5"]
 
@@ -49,15 +49,18 @@ def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, qui
 
 
 def test_painterly_learns_a_stippled_texture(photo_dir, quiet_overrides, tmp_path):
-    """Stippling (metrics.texture_operators) at 96 px: after a short training the outputs' SWD to the
-    true stippled photos (other photos than the ones scored: unpaired) is well below the identity's."""
+    """Stippling (metrics.texture_operators) at 96 px: after 300 steps the outputs' SWD to the true
+    stippled photos (other photos than the ones scored: unpaired) is well below the identity's.
+    Measured (AMD EPYC Zen 5, 2026-12-02), model / identity SWD at seeds 0-3: 0.29, 0.28, 0.32, 0.23 with the
+    residual output; the tanh output at the same lr gave 0.27, 0.91, 0.44, 1.61 (why painterly uses residual)."""
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=96, train_images=120, test_images=24)
-    config = _config(split, STEPS, quiet_overrides + ["painterly.gather_images=32", "data.load_size=96",
-                                                      "train.checkpoint_every=100000"], size=64)
+    config = _config(split, 300, quiet_overrides + ["painterly.gather_images=32", "data.load_size=96",
+                                                      "train.checkpoint_every=100000",
+                                                      "train.lr_generator=0.002"], size=64)
     run = train(config)
     with torch.no_grad():
         out = Stylizer.from_pretrained(run)(split.test_photos)
     half = len(out) // 2
     model = swd(out[:half], split.test_truth[half:])["swd"]
     identity = swd(split.test_photos[:half], split.test_truth[half:])["swd"]
-    assert model < MARGIN * identity, (model, identity)
+    assert model < 0.5 * identity, (model, identity)

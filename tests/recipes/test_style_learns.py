@@ -4,6 +4,7 @@ The split (styleforge.metrics.ground_truth): 200 content photos, 200 *other* pho
 operator as the style set, 100 held-out photos scored against operator(photo).
 Output = input scores the identity baseline; the model must beat it by a clear margin.
 """
+import pytest
 import torch
 
 from styleforge import load_config, train
@@ -25,9 +26,12 @@ def _scores(operator: str, preset: str, recipe: str, steps: int, photo_dir, quie
     return evaluate(split, Stylizer.from_pretrained(train(config)))
 
 
+@pytest.mark.slow
 def test_cut_learns_a_film_grade_better_than_the_identity(photo_dir, quiet_overrides, tmp_path):
-    """Measured along one run (held-out PSNR over the identity): +1.15 dB at 400 steps, +1.48 at 500, +1.78 at 700."""
-    rows = _scores("film_grade", "fast", "cut", 500, photo_dir, quiet_overrides, tmp_path)
+    """Slow tier (the default tier checks CUT on tinted domains, tests/recipes/test_style_recipes.py). At 500
+    steps the margin depended on the CPU: +1.48 dB on an AMD EPYC Zen 3, +0.86 on a Xeon (AVX-512) and +0.59 on
+    an AMD EPYC Zen 5 (2026-12-01, bar +1.0), so the slow tier trains 900 steps (measured below)."""
+    rows = _scores("film_grade", "fast", "cut", 900, photo_dir, quiet_overrides, tmp_path)
     identity, model = rows["identity"]["psnr"], rows["model"]["psnr"]
     assert model >= identity + MARGIN_DB, f"model {model:.2f} dB vs identity {identity:.2f} dB"
     assert rows["model"]["ssim"] > rows["identity"]["ssim"]

@@ -80,3 +80,22 @@ def test_folder_batch_mirrors_the_tree_and_resumes(folders, quiet_overrides, tmp
     printed = capsys.readouterr().out
     assert "stylised 1 of 7" in printed and "6 already done" in printed
     assert (out / "5.png").is_file() and (out / "3.png").stat().st_mtime_ns == marker
+
+
+def test_cut_learns_the_style_domain_tint(tmp_path, quiet_overrides):
+    """The default tier's check that CUT learns (the film-grade test on photos is in the slow tier): on the
+    tinted noise domains (content bluish, style reddish) 120 steps move the outputs' mean red-minus-blue
+    most of the way from the content's toward the style's."""
+    style, content = write_tinted_folders(tmp_path, 16)
+    run = train(_config("cut", (style, content), quiet_overrides + ["train.steps=120", "train.batch_size=4",
+                                                                    "train.lr_generator=0.001"]))
+    from styleforge.inference import Stylizer
+    from styleforge.metrics.evaluate import load_square
+
+    photos, _, _ = load_square(content, 32)
+    paintings, _, _ = load_square(style, 32)
+    with torch.no_grad():
+        out = Stylizer.from_pretrained(run)(photos)
+    tint = lambda x: (x[:, 0] - x[:, 2]).mean().item()  # noqa: E731
+    moved = (tint(out) - tint(photos)) / (tint(paintings) - tint(photos))
+    assert moved > 0.5, (tint(photos), tint(out), tint(paintings))

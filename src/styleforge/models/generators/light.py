@@ -1,7 +1,9 @@
 """A light, norm-free generator for fast stylising that starts as the identity.
 
-y = tanh(atanh(0.999 x) + delta(x)): delta's last convolution is zero-initialised, so an untrained
-generator returns (almost exactly) its input and training only has to learn the change a style makes.
+y = tanh(atanh(0.999 x) + delta(x)) (output="tanh"), or y = clamp(x + delta(x)) (output="residual": the clamp
+leaks a gradient while training, so it cannot saturate; painterly trains at a high learning rate, where tanh
+could freeze at +-1). delta's last convolution is zero-initialised, so an untrained generator returns (almost
+exactly) its input and training only has to learn the change a style makes.
 No normalisation layer means no per-image statistics: tiles of a large image are processed
 independently with the same result as one pass (up to the receptive field at tile borders).
 
@@ -36,6 +38,16 @@ class PlainResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+def leaky_clamp(y: torch.Tensor, training: bool, slope: float = 0.02) -> torch.Tensor:
+    """y clamped to [-1, 1]; while training, values beyond the range pass a small gradient (`slope`) back,
+    so a generator pushed past it is pulled back (a saturated tanh, or a plain clamp, would stay stuck)."""
+    clamped = y.clamp(-1, 1)
+    if not training:
+        return clamped
+    leak = slope * (y - clamped)
+    return clamped + leak - leak.detach()  # the value of clamped, the gradient of clamped + leak
+
+
 @GENERATORS.register("light")
 class LightGenerator(nn.Module):
     """images (N, C, H, W) in [-1, 1] -> same shape in [-1, 1]; H, W multiples of 4.
@@ -49,10 +61,13 @@ class LightGenerator(nn.Module):
     #: faster in channels-last memory on the CPU (benchmarks/speed.py: 1.3-2x); the Stylizer uses it
     prefers_channels_last = True
 
-    def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2, noise_channels: int = 0):
+    def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2, noise_channels: int = 0,
+                 output: str = "tanh"):
         super().__init__()
+        if output not in ("tanh", "residual"):
+            raise ValueError(f"unknown output '{output}'; valid: tanh, residual")
         b = base_channels
-        self.noise_channels = noise_channels
+        self.noise_channels, self.output = noise_channels, output
         act = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
         self.stem = nn.Sequential(reflect_conv(channels + noise_channels, b), act())
         self.layers = nn.Sequential(reflect_conv(b, 2 * b, 2), act(), reflect_conv(2 * b, 4 * b, 2), act(),
@@ -100,4 +115,6 @@ class LightGenerator(nn.Module):
         h = self.up1(F.interpolate(h, scale_factor=2, mode="nearest"))
         h = self.up2(F.interpolate(h, scale_factor=2, mode="nearest"))
         delta = self.head(torch.cat([h, skip], 1))
+        if self.output == "residual":
+            return leaky_clamp(x + delta, self.training), [wanted[i] for i in ids]
         return torch.tanh(torch.atanh(x.clamp(-1, 1) * 0.999) + delta), [wanted[i] for i in ids]
