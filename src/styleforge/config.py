@@ -114,6 +114,7 @@ class TrainConfig:
     beta2: float = _opt(0.999, min=0.0, max=1.0)
     lr_decay_start: float = _opt(1.0, min=0.0, max=1.0, help="fraction of steps after which lr falls linearly to 0")
     ema_decay: float = _opt(0.0, min=0.0, max=1.0, help="EMA of the generator weights (0: off)")
+    grad_clip: float = _opt(0.0, min=0.0, help="largest L2 norm of each optimiser step's gradients (0: no clipping)")
     seed: int = _opt(0, min=0)
     device: str = _opt("cpu", choices=("auto", "cpu", "cuda"))
     amp: str = _opt("off", choices=("off", "bf16", "fp16", "auto"), help="mixed precision: autocast the training "

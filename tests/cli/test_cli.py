@@ -95,3 +95,27 @@ def test_cli_takes_ctrl_c_even_when_started_with_it_ignored(capsys):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_optimize_paints_one_photo_towards_the_style_images(tmp_path, capsys):
+    """`styleforge optimize` (Gatys): a few L-BFGS steps move a textured grey photo's colours towards red style images."""
+    import numpy as np
+    from PIL import Image
+
+    style = tmp_path / "style"
+    style.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        red = np.zeros((40, 40, 3), np.uint8)
+        red[..., 0] = rng.integers(150, 255, (40, 40))
+        Image.fromarray(red).save(style / f"{i}.png")
+    grey = rng.integers(80, 176, (40, 40, 1)).repeat(3, 2).astype(np.uint8)  # a textured grey photo
+    Image.fromarray(grey).save(tmp_path / "photo.png")
+    args = ["optimize", "--style-images", str(style), "--input", str(tmp_path / "photo.png"),
+            "--output", str(tmp_path / "out.png"), "--size", "32", "--steps", "15", "--content-weight", "0.1"]
+    assert main(args) == 0
+    out = np.asarray(Image.open(tmp_path / "out.png")).astype(float)
+    assert out[..., 0].mean() - out[..., 2].mean() > 20  # grey (0) moved towards red
+    assert "wrote" in capsys.readouterr().out
+    assert main(args[:2] + [str(tmp_path / "nowhere")] + args[3:]) != 0
+    assert "nowhere" in capsys.readouterr().err

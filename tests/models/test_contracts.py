@@ -88,13 +88,16 @@ def test_image_generator_contract(case, tmp_path):
         for p in g.parameters():
             p.add_(0.01 * torch.randn_like(p))
     out = g(x)
-    assert out.shape == x.shape and out.min() >= -1 and out.max() <= 1
+    assert out.shape == x.shape
     out.mean().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in g.parameters())
     if hasattr(g, "features"):  # encoders for PatchNCE (the white-box `filters` generator has none)
         feats = g.features(x, g.nce_layers)
         assert len(feats) == len(g.nce_layers) and all(f.shape[0] == 2 for f in feats)
     g.eval()
+    with torch.no_grad():
+        served = g(x)
+    assert served.min() >= -1 and served.max() <= 1  # what a user gets (residual may leak a little in training)
     save_pretrained(g, tmp_path, metadata={"task": "image"})
     loaded, _ = load_pretrained(tmp_path)
     assert torch.equal(loaded(x), g(x))
@@ -196,10 +199,10 @@ def test_the_residual_output_keeps_a_gradient_beyond_the_range():
 
     y = torch.tensor([-3.0, -0.5, 0.5, 3.0], requires_grad=True)
     out = leaky_clamp(y, training=True)
-    assert torch.equal(out.detach(), torch.tensor([-1.0, -0.5, 0.5, 1.0]))
+    assert torch.allclose(out.detach(), torch.tensor([-1.04, -0.5, 0.5, 1.04]))
     out.sum().backward()
     assert torch.allclose(y.grad, torch.tensor([0.02, 1.0, 1.0, 0.02]))
-    assert torch.equal(leaky_clamp(y, training=False), out.detach())
+    assert torch.equal(leaky_clamp(y, training=False), torch.tensor([-1.0, -0.5, 0.5, 1.0]))
     g = GENERATORS.create("light", base_channels=8, blocks=1, output="residual").eval()
     x = torch.rand(2, 3, 32, 32) * 2 - 1
     assert torch.equal(g(x), x)  # zero-initialised head: exactly the identity

@@ -85,7 +85,8 @@ def test_folder_batch_mirrors_the_tree_and_resumes(folders, quiet_overrides, tmp
 def test_cut_learns_the_style_domain_tint(tmp_path, quiet_overrides):
     """The default tier's check that CUT learns (the film-grade test on photos is in the slow tier): on the
     tinted noise domains (content bluish, style reddish) 120 steps move the outputs' mean red-minus-blue
-    most of the way from the content's toward the style's."""
+    most of the way from the content's toward the style's. Measured (AMD EPYC Zen 5, 2026-12-02): 0.85, 0.98,
+    0.86 at seeds 0, 1, 2 with 1 thread, 0.72 at seed 0 with 2 threads; the bar is 0.5."""
     style, content = write_tinted_folders(tmp_path, 16)
     run = train(_config("cut", (style, content), quiet_overrides + ["train.steps=120", "train.batch_size=4",
                                                                     "train.lr_generator=0.001"]))

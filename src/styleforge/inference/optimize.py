@@ -74,7 +74,8 @@ def optimize_images(content: torch.Tensor | None, grams: dict[str, torch.Tensor]
             loss = loss + content_weight * (f[CONTENT_TAP] - content_target).pow(2).mean() / content_norm
         return loss + tv_weight * total_variation(x)
 
-    optimizer = torch.optim.LBFGS([x], lr=1, max_iter=steps, history_size=20, line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS([x], lr=1, max_iter=steps, max_eval=steps, history_size=20,
+                                  line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()

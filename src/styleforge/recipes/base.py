@@ -19,6 +19,8 @@ from ..registry import Registry
 RECIPES = Registry("recipe")
 #: the fp16 gradient scaler of the running trainer (train.amp=fp16), or None
 GRAD_SCALER: ContextVar[Any] = ContextVar("GRAD_SCALER", default=None)
+#: the running trainer's train.grad_clip: the largest L2 norm of one optimiser step's gradients (0: no clipping)
+GRAD_CLIP: ContextVar[float] = ContextVar("GRAD_CLIP", default=0.0)
 
 
 class Recipe:
@@ -78,7 +80,8 @@ class Recipe:
 def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
     """Backpropagate `loss` and step `optimizer`, unless the loss is NaN or infinite: then the gradients
     are dropped and the weights stay as they were (the trainer sees the non-finite loss and counts it).
-    Under torchrun the gradients are averaged over the processes first. Returns whether the step was taken."""
+    Under torchrun the gradients are averaged over the processes first, then clipped to the norm
+    train.grad_clip (GRAD_CLIP) when it is set. Returns whether the step was taken."""
     return update_in_parts([lambda: loss], optimizer)
 
 
@@ -101,7 +104,13 @@ def update_in_parts(parts: Iterable[Callable[[], torch.Tensor]], optimizer: torc
     if not all_true(finite, device):  # every process skips together
         optimizer.zero_grad(set_to_none=True)
         return False
-    average_gradients(p for group in optimizer.param_groups for p in group["params"])
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    average_gradients(params)
+    clip = GRAD_CLIP.get()
+    if clip > 0:  # one rare huge gradient would otherwise make Adam take a step of many learning rates
+        if scaler is not None:
+            scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], clip)
     if scaler is not None:
         scaler.step(optimizer)  # skips the step itself if the scaled gradients overflowed
         scaler.update()

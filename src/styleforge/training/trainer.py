@@ -23,7 +23,7 @@ from ..files import atomic_path, atomic_write_text
 from ..imageio import make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
-from ..recipes.base import GRAD_SCALER
+from ..recipes.base import GRAD_CLIP, GRAD_SCALER
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .ema import EMA
 from .plots import plot_curves
@@ -297,11 +297,12 @@ class Trainer:
                 self._set_learning_rates()
                 buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                    token = GRAD_SCALER.set(self.scaler)
+                    token, clip_token = GRAD_SCALER.set(self.scaler), GRAD_CLIP.set(t.grad_clip)
                     try:
                         losses = self.recipe.training_step(batch, self.optimizers)
                     finally:
                         GRAD_SCALER.reset(token)
+                        GRAD_CLIP.reset(clip_token)
                 bad = [k for k, v in losses.items() if not math.isfinite(v)]
                 if bad:  # the recipe withheld those updates (recipes.base.update); the batch is consumed
                     for b, saved in zip(self.recipe.networks.buffers(), buffers):
