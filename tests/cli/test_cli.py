@@ -119,3 +119,18 @@ def test_optimize_paints_one_photo_towards_the_style_images(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     assert main(args[:2] + [str(tmp_path / "nowhere")] + args[3:]) != 0
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_stylize_help_lists_only_real_formats(capsys):
+    with pytest.raises(SystemExit):
+        main(["stylize", "--help"])
+    out = capsys.readouterr().out
+    assert "{png,jpg" in out and "{," not in out
+
+
+def test_train_help_lists_each_recipes_presets(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "fastcut     fast, fewshot" in out and "(default: fast)" in out
+    assert "painterly   default" in out and "dcgan       mnist, cifar10" in out

@@ -28,6 +28,21 @@ def test_bad_files_are_skipped_and_reported(tmp_path):
     assert "4 images kept, 2 skipped" in data.report.summary()
 
 
+def test_the_summary_says_what_was_held_out_and_left_beyond_the_limit(tmp_path):
+    """25 images given, 24 kept: the summary says where the 25th went (issue #22)."""
+    root = tmp_path / "imgs"
+    root.mkdir()
+    for i in range(25):
+        Image.new("RGB", (8, 8), (i * 10, 0, 0)).save(root / f"{i:02d}.png")
+    data = load_folder(root, holdout_fraction=0.1)
+    held = 25 - len(data)
+    assert held > 0 and data.report.held_out == held
+    assert f"{len(data)} images kept, 0 skipped, {held} held out for evaluation" in data.report.summary()
+    limited = load_folder(root, limit=20)
+    assert limited.report.beyond_limit == 5 and "5 beyond the limit" in limited.report.summary()
+    assert load_folder(root, holdout_fraction=0.1, holdout=True).report.held_out == 0
+
+
 def test_symlink_loop_does_not_hang(tmp_path):
     root = _folder_with_bad_files(tmp_path / "imgs")
     (root / "sub" / "loop").symlink_to(root)

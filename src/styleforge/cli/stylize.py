@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--output", required=True, help="output file, or output folder for a folder input")
     p.add_argument("--strength", type=float, default=1.0, help="0 = original photo, 1 = full style (default: 1)")
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours, take the style's luminance")
-    p.add_argument("--format", default="", choices=["", "png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp"],
+    p.add_argument("--format", default=None, choices=["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp"],
                    help="output extension for folders (default: keep each input's)")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default: 95)")
     p.add_argument("--tile", type=int, default=512, help="images larger than this are stylised in overlapping "

@@ -21,8 +21,20 @@ EXAMPLES = """examples:
 """
 
 
+def presets_text() -> str:
+    """One line per recipe: its presets, the default first."""
+    lines = ["presets (--preset NAME):"]
+    for recipe in RECIPES.names():
+        names = list_presets(recipe)
+        default = DEFAULT_PRESETS.get(recipe, "default")
+        names = ([default] if default in names else []) + [n for n in names if n != default]
+        note = f"(default: {default})" if default in names else "(default: the built-in values)"
+        lines.append(f"  {recipe:11s} {', '.join(names) or '-'}  {note}")
+    return "\n".join(lines) + "\n\n"
+
+
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train a recipe (dcgan, gan, ...)", epilog=EXAMPLES,
+    p = sub.add_parser("train", help="train a recipe (dcgan, gan, ...)", epilog=presets_text() + EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", nargs="?", help="training recipe: " + ", ".join(RECIPES.names()))
     p.add_argument("--preset", help="preset name under configs/<recipe>/ or a YAML path (default: the recipe's default)")

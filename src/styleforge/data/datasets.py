@@ -27,16 +27,22 @@ class DataReport:
     source: str
     kept: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    held_out: int = 0  # readable or not, set aside by data.holdout_fraction for evaluation
+    beyond_limit: int = 0  # left out by a limit (data.limit / data.style_limit)
 
     def summary(self) -> str:
         line = f"data '{self.source}': {self.kept} images kept, {len(self.skipped)} skipped"
+        if self.held_out:
+            line += f", {self.held_out} held out for evaluation (data.holdout_fraction)"
+        if self.beyond_limit:
+            line += f", {self.beyond_limit} beyond the limit (data.limit / data.style_limit)"
         if self.skipped:
             first = self.skipped[0]
             line += f" (e.g. {first[0]}: {first[1]})"
         return line
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "kept": self.kept,
+        return {"source": self.source, "kept": self.kept, "held_out": self.held_out, "beyond_limit": self.beyond_limit,
                 "skipped": [{"file": f, "reason": r} for f, r in self.skipped]}
 
 
@@ -130,10 +136,11 @@ def load_folder(folder: str | os.PathLike, *, load_size: int = 0, limit: int = 0
     """
     root = Path(folder)
     files, problems = list_image_files(root)
-    files = split_holdout(files, holdout_fraction, root, holdout=holdout)
-    if limit:
-        files = files[:limit]
-    report = DataReport(name or str(folder), skipped=list(problems))
+    chosen = split_holdout(files, holdout_fraction, root, holdout=holdout)
+    report = DataReport(name or str(folder), skipped=list(problems), held_out=0 if holdout else len(files) - len(chosen))
+    if limit and len(chosen) > limit:
+        report.beyond_limit, chosen = len(chosen) - limit, chosen[:limit]
+    files = chosen
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda f: _decode(f, load_size, max_pixels, background, grey), files))
     images, kept = [], []
