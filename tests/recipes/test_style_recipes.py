@@ -100,3 +100,22 @@ def test_cut_learns_the_style_domain_tint(tmp_path, quiet_overrides):
     tint = lambda x: (x[:, 0] - x[:, 2]).mean().item()  # noqa: E731
     moved = (tint(out) - tint(photos)) / (tint(paintings) - tint(photos))
     assert moved > 0.5, (tint(photos), tint(out), tint(paintings))
+
+
+def test_an_interrupted_run_says_so_and_stylize_warns(folders, quiet_overrides, tmp_path, capsys):
+    """Ctrl-C at step 3 of 10: the message says the export was updated, the loss curves are written, the
+    export records an unfinished run, and `stylize` with it warns how far it was trained (issue #22)."""
+    def interrupt(trainer, step, losses):
+        if step == 3:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        train(_config("fastcut", folders, quiet_overrides + ["train.steps=10"]), callbacks=[interrupt])
+    run = sorted((tmp_path / "runs").iterdir())[-1]
+    assert "checkpoint and export" in capsys.readouterr().out and (run / "loss_curves.png").is_file()
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(photo)
+    assert main(["stylize", "--model", str(run), "--input", str(photo), "--output", str(tmp_path / "o.png")]) == 0
+    assert "at step 3 of 10 planned" in capsys.readouterr().err
+    finished = train(_config("fastcut", folders, quiet_overrides + ["train.steps=2"]))
+    assert main(["stylize", "--model", str(finished), "--input", str(photo), "--output", str(tmp_path / "p.png")]) == 0
+    assert "note:" not in capsys.readouterr().err

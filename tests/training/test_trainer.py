@@ -132,7 +132,8 @@ def test_a_time_budget_stops_exports_and_resumes(tmp_path, quiet_overrides, caps
     state = load_checkpoint(run)
     first = state["step"]
     assert 0 < first < 1_000_000 and 1.2 <= state["elapsed_s"] < 60
-    assert json.loads((run / "export" / "config.json").read_text())["metadata"]["step"] == first
+    meta = json.loads((run / "export" / "config.json").read_text())["metadata"]
+    assert meta["step"] == first and meta["complete"]  # a spent budget is a finished run, not an interrupted one
     assert (run / "preview.png").is_file() and "time budget of 0.02 minutes spent" in capsys.readouterr().out
     resumed = train(_config(common + ["train.minutes=0.04"]), resume=run)
     state = load_checkpoint(resumed)

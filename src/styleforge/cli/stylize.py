@@ -56,8 +56,12 @@ def run(args) -> int:
     from ..errors import ImageReadError, StyleforgeError
     from ..imageio import icc_profile, read_image, save_array
     from ..inference import open_stylizer
+    from ..inference.stylizer import training_note
 
     stylizer = open_stylizer(args.style, args.model, getattr(args, "styles", None))
+    note = training_note(getattr(stylizer, "metadata", {}))
+    if note:
+        print(note, file=sys.stderr)
 
     def apply(image):
         out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)

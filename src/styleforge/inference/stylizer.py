@@ -90,6 +90,9 @@ class Stylizer(StylizerBase):
         self.multiple = multiple or getattr(generator, "size_multiple", 4)
         self.style_names = style_names or []  # a multi-style model's styles (base, then adapters)
 
+    #: the export metadata of a model opened by from_pretrained (recipe, step, whether its training finished)
+    metadata: dict = {}
+
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, device: str = "cpu", styles: str | dict | None = None) -> "Stylizer":
         """`styles`: for a multi-style model, 'NAME=W,NAME=W' (or one NAME; default: its first style)."""
@@ -103,11 +106,13 @@ class Stylizer(StylizerBase):
         if "styles" not in meta:
             if styles:
                 raise StyleforgeError(f"{path}: a single-style model; --styles applies to multi-style models")
-            return cls(module, device, channels_last=fast_layout)
-        from .styles import attach_adapters
-        names = attach_adapters(module, folder, list(meta["styles"]))
-        stylizer = cls(module, device, style_names=names, channels_last=fast_layout)
-        stylizer.select(styles)
+            stylizer = cls(module, device, channels_last=fast_layout)
+        else:
+            from .styles import attach_adapters
+            names = attach_adapters(module, folder, list(meta["styles"]))
+            stylizer = cls(module, device, style_names=names, channels_last=fast_layout)
+            stylizer.select(styles)
+        stylizer.metadata = meta
         return stylizer
 
     def select(self, styles: str | dict | None) -> None:
@@ -121,3 +126,12 @@ class Stylizer(StylizerBase):
         x = pad_to_multiple(images.to(self.device), self.multiple).contiguous(memory_format=self.memory_format)
         out = self.generator(x, offset=offset) if getattr(self.generator, "noise_channels", 0) else self.generator(x)
         return out[..., :h, :w].contiguous().cpu()
+
+
+def training_note(meta: dict) -> str | None:
+    """A warning for a model exported by a run that did not finish (killed or interrupted), else None."""
+    if meta.get("complete", True):
+        return None
+    return (f"note: this model was exported at step {meta.get('step')} of {meta.get('planned_steps')} planned "
+            f"(after {meta.get('trained_s', 0) / 60:.1f} minutes; the run did not finish), so its style may be weak; "
+            "`styleforge train --resume RUN` continues it")

@@ -234,9 +234,12 @@ class Trainer:
             module = copy.deepcopy(module)
             module.load_state_dict(self.best["weights"])
             step, extra = self.best["step"], {"best_eval_swd": self.best["eval_swd"], "last_step": self.step}
+        t = self.config.train
+        progress = {"planned_steps": t.steps, "budget_minutes": t.minutes, "trained_s": round(self.elapsed, 1),
+                    "complete": self.step >= t.steps or self.budget_spent()}  # False: an interrupted run
         return save_pretrained(module, self.run_dir / "export", kind="generator",
                                metadata={**self.recipe.export_metadata(), "step": step, "ema": name in self.ema,
-                                         **extra})
+                                         **progress, **extra})
 
     def evaluate(self) -> None:
         """Held-out scores to the log; under train.keep_best, remember the weights when eval_swd improves."""
@@ -287,6 +290,7 @@ class Trainer:
         images_per_step = t.batch_size * len(self.feeds)
         window_start, window_steps = time.perf_counter(), 0
         previewed = self.elapsed >= PREVIEW_AFTER_S
+        interrupted = False
         try:
             if self.step == 0:
                 self.write_samples()
@@ -348,18 +352,24 @@ class Trainer:
             if self.saved_step != self.step:
                 self.save()
             if self.main:
-                print(f"\ninterrupted at step {self.step}; checkpoint saved: resume with "
-                  f"`styleforge train --resume {self.run_dir}`")
+                print(f"\ninterrupted at step {self.step} of {t.steps}; checkpoint and export ({self.run_dir / 'export'}) "
+                      f"updated: resume with `styleforge train --resume {self.run_dir}`")
+            interrupted = True
             raise
         finally:
             self.logger.close()
+            if interrupted:
+                self.plot_curves()
         self.save()
         if self.step % t.sample_every:
             self.write_samples()
+        self.plot_curves()
+        return self.run_dir
+
+    def plot_curves(self) -> None:
         records = read_log(self.run_dir) if self.main else []
         if records:
             plot_curves(records, self.run_dir / "loss_curves.png")
-        return self.run_dir
 
 
 def train(config: Config, resume: str | Path | None = None, callbacks: list[StepCallback] | None = None) -> Path:
