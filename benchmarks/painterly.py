@@ -29,7 +29,7 @@ from styleforge import load_config, train
 from styleforge.data import data_root
 from styleforge.data.datasets import list_image_files, split_holdout
 from styleforge.imageio import make_grid, save_image
-from styleforge.inference import Stylizer
+from styleforge.inference import Stylizer, bundled_styles
 from styleforge.metrics.evaluate import compute_metrics, load_square
 from styleforge.metrics.image_quality import color_transfer, ycc_statistics
 
@@ -110,6 +110,8 @@ def main() -> None:
     p.add_argument("--gatys-content", type=float, default=1.0)
     p.add_argument("--gatys-bf16", action="store_true", help="optimise under bf16 autocast (CPUs with bf16 units)")
     p.add_argument("--set", dest="overrides", action="append", default=[], help="override for the painterly recipe")
+    p.add_argument("--models", default="", help="rows from trained models: bundled style names or NAME=RUN_OR_EXPORT, "
+                                                "comma-separated (e.g. monet, old=runs/00012-painterly-default)")
     p.add_argument("--reuse", default="", help="rows to take from an earlier run's saved outputs, e.g. gatys,filters:quick")
     p.add_argument("--workdir", default="out/bench_painterly")
     p.add_argument("--tag", default="", help="suffix of the JSON and grid names")
@@ -123,6 +125,9 @@ def main() -> None:
     stem = f"outputs-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(test)}"
     for row in filter(None, args.reuse.split(",")):  # rows stylised by an earlier run of this split
         outputs[row] = torch.load(workdir / f"{stem}-{row.replace(':', '_')}.pt", weights_only=True)
+    for spec in filter(None, args.models.split(",")):
+        name, _, path = spec.partition("=")
+        outputs[f"model {name}"] = stylise(Path(path) if path else bundled_styles()[name], test)
     seconds = {}
     for spec in filter(None, args.recipes.split(",")):
         run, seconds[spec] = train_recipe(spec, split, args.minutes, workdir, args.overrides)
@@ -154,6 +159,11 @@ def main() -> None:
     tag = f"{Path(args.painter).name}-{split['paintings']}{args.tag}"
     grid = torch.cat([torch.stack([o[i] for o in outputs.values()]) for i in range(6)] + [split["style_images"][:len(outputs)]])
     save_image(make_grid(grid, columns=len(outputs)), workdir / f"grid-{tag}.png")
+    learned = [name for name in outputs if name not in ("identity", "colour transfer")]
+    if learned:  # the README's picture: held-out photos, the last row's outputs, held-out paintings
+        picks = torch.arange(4) * (len(test) // 4)
+        rows4 = [test[picks], outputs[learned[-1]][picks], reference[torch.arange(4) * (len(reference) // 4)]]
+        save_image(make_grid(torch.cat(rows4), columns=4), workdir / f"before-after-{tag}.jpg", quality=90)
     result = {"painter": args.painter, "paintings": split["paintings"], "test_photos": len(test),
               "reference_paintings": len(reference), "size": args.size, "minutes": args.minutes,
               "threads": torch.get_num_threads(), "overrides": args.overrides, "rows": rows, "seconds": seconds,

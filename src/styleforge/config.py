@@ -99,6 +99,8 @@ class PainterlyConfig:
     content_tap: str = _opt("relu3_3", help="VGG-16 tap of the content loss")
     gather_images: int = _opt(64, min=1, max=100_000, help="style crops whose statistics are gathered first "
                               "(the first ceil(gather_images / batch_size) steps train nothing)")
+    guard: float = _opt(4.0, min=0.0, help="withhold a generator step whose content + style loss is above this "
+                        "many times its running level; several in a row roll back (recipes/guard.py; 0: off)")
 
 
 @dataclass

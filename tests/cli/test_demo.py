@@ -7,11 +7,12 @@ from styleforge.inference import bundled_styles
 from styleforge.metrics.image_quality import ssim
 
 
-def test_monet_style_is_bundled_and_small():
+def test_monet_and_vangogh_styles_are_bundled_and_small():
     styles = bundled_styles()
-    assert "monet" in styles
-    size = sum(f.stat().st_size for f in styles["monet"].iterdir())
-    assert size < 8 * 2**20
+    for name in ("monet", "vangogh"):
+        assert name in styles
+        size = sum(f.stat().st_size for f in styles[name].iterdir())
+        assert size < 10 * 2**20, (name, size)  # issue #19: each <= 10 MB
 
 
 def test_demo_writes_a_real_before_after(tmp_path, capsys):

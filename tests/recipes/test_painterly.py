@@ -19,10 +19,10 @@ class _Kill(RuntimeError):
     pass
 
 
-def _config(split, steps: int, overrides: list[str], size: int = 64):
+def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: int | None = None):
     return load_config("default", overrides + SMALL + [
         f"data.source={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
-        f"data.load_size={size}", f"train.steps={steps}"], recipe="painterly")
+        f"data.load_size={load_size or size}", f"train.steps={steps}"], recipe="painterly")
 
 
 @pytest.mark.parametrize("kill", [3, 9])  # while gathering the style statistics / while training
@@ -52,11 +52,13 @@ def test_painterly_learns_a_stippled_texture(photo_dir, quiet_overrides, tmp_pat
     """Stippling (metrics.texture_operators) at 96 px: after 300 steps the outputs' SWD to the true
     stippled photos (other photos than the ones scored: unpaired) is well below the identity's.
     Measured (AMD EPYC Zen 5, 2026-12-02), model / identity SWD at seeds 0-3: 0.29, 0.28, 0.32, 0.23 with the
-    residual output; the tanh output at the same lr gave 0.27, 0.91, 0.44, 1.61 (why painterly uses residual)."""
+    residual output; the tanh output at the same lr gave 0.27, 0.91, 0.44, 1.61 (why painterly uses residual).
+    The divergence guard is off here: at this fast lr (a short test) its rollbacks, which halve the lr, would
+    make the figure depend on when one fires (tests/recipes/test_guard.py tests the guard)."""
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=96, train_images=120, test_images=24)
-    config = _config(split, 300, quiet_overrides + ["painterly.gather_images=32", "data.load_size=96",
-                                                      "train.checkpoint_every=100000",
-                                                      "train.lr_generator=0.002"], size=64)
+    config = _config(split, 300, quiet_overrides + ["painterly.gather_images=32", "train.checkpoint_every=100000",
+                                                      "train.lr_generator=0.002", "painterly.guard=0"],
+                     size=64, load_size=96)
     run = train(config)
     with torch.no_grad():
         out = Stylizer.from_pretrained(run)(split.test_photos)

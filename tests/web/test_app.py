@@ -130,11 +130,20 @@ def test_training_job_runs_to_the_end_and_its_model_is_listed(client):
     assert r.status_code == 200
 
 
+def test_training_takes_10_to_30_style_images(client):
+    for n in (3, 31):
+        style = [("style", (f"s{i}.png", _png(40, 40, seed=i))) for i in range(n)]
+        r = client.post("/api/train", data={"name": "few", "steps": "6", "size": "32"}, files=style)
+        assert r.status_code == 400 and f"10 to 30 style images (got {n})" in r.json()["error"], r.text
+
+
 def test_training_job_can_be_cancelled(client):
     style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
     r = client.post("/api/train", data={"name": "long", "steps": "100000", "size": "32"}, files=style)
     ident = r.json()["id"]
     _wait(client, ident, lambda j: j["step"] > 0)
+    second = client.post("/api/train", data={"name": "again", "steps": "10", "size": "32"}, files=style)
+    assert second.status_code == 409 and "a training is running" in second.json()["error"]  # one at a time
     client.post(f"/api/jobs/{ident}/cancel")
     job = _wait(client, ident, lambda j: j["status"] != "running")
     assert job["status"] == "cancelled" and job["model_id"], job  # the trainer saved and exported on the way out

@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
                                                                    "(default: 1; lower paints more)")
     p.add_argument("--tv-weight", type=float, default=0.02, help="smoothness penalty (default: 0.02)")
     p.add_argument("--limit", type=int, default=64, help="at most this many style images (default: 64)")
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast where the CPU is faster with it (about 1.9x "
+                   "on CPUs with bf16 units); it rounds away the first, tiny L-BFGS step on small images, so off by default")
     p.set_defaults(run=run)
 
 
@@ -44,12 +46,12 @@ def run(args) -> int:
     for path, reason in skipped:
         print(f"skipped {path}: {reason}")
     photo = resize_shorter(to_tensor(read_image(args.input)), args.size)[None]
-    bf16 = resolve_amp("auto", torch.device("cpu")) == "bf16"
+    bf16 = args.bf16 and resolve_amp("auto", torch.device("cpu")) == "bf16"
     bar = tqdm(total=args.steps, unit="step")
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         grams = style_grams(style)
         out = optimize_images(photo, grams, content_weight=args.content_weight, tv_weight=args.tv_weight,
-                              steps=args.steps, callback=lambda i, loss: bar.update(1))
+                              steps=args.steps, callback=lambda i, loss: bar.update(int(bar.n < bar.total)))
     bar.close()
     print(f"wrote {save_image(out[0].float(), args.output)} ({len(style)} style images, "
           f"{'bf16' if bf16 else 'fp32'})")

@@ -50,7 +50,8 @@ def optimize_images(content: torch.Tensor | None, grams: dict[str, torch.Tensor]
                     content_weight: float = 1.0, tv_weight: float = 0.02, steps: int = 200, network: str = "vgg16",
                     seed: int = 0, callback: Callable[[int, float], None] | None = None) -> torch.Tensor:
     """content (N, 3, H, W) in [-1, 1] (or None and `shape` (N, 3, H, W) for a texture from noise), the
-    style set's `grams` -> the optimised images, same shape, in [-1, 1]. `steps` L-BFGS evaluations."""
+    style set's `grams` -> the optimised images, same shape, in [-1, 1]. `steps` L-BFGS iterations (its line
+    search evaluates the loss up to 1.25x as often; `callback(evaluation, loss)` sees every evaluation)."""
     net = _network(network)
     taps = list(grams)
     if content is None:
@@ -58,7 +59,7 @@ def optimize_images(content: torch.Tensor | None, grams: dict[str, torch.Tensor]
         x = (torch.rand(shape, generator=g) * 2 - 1) * 0.3
         content_target = None
     else:
-        x = content.detach().clone()
+        x = content.detach().clone(memory_format=torch.contiguous_format)
         with torch.no_grad():
             content_target = net(content, [CONTENT_TAP])[CONTENT_TAP]
         content_norm = content_target.pow(2).mean().clamp_min(1e-12)
@@ -74,8 +75,7 @@ def optimize_images(content: torch.Tensor | None, grams: dict[str, torch.Tensor]
             loss = loss + content_weight * (f[CONTENT_TAP] - content_target).pow(2).mean() / content_norm
         return loss + tv_weight * total_variation(x)
 
-    optimizer = torch.optim.LBFGS([x], lr=1, max_iter=steps, max_eval=steps, history_size=20,
-                                  line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS([x], lr=1, max_iter=steps, history_size=20, line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()

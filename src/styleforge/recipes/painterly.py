@@ -11,7 +11,8 @@ A = content photos, B = style images (paintings); G: A -> B, a feed-forward gene
     L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_tv TV(G(a))
 
 The trainer runs the first ceil(painterly.gather_images / batch) steps as gathering (no update); then
-one D update and one G update per step. The pretrained networks never train and are not in checkpoints;
+one D update and one G update per step. A G step whose content + style loss leaps far above its running
+level is withheld (recipes/guard.py); several in a row roll the run back to its last checkpoint. The pretrained networks never train and are not in checkpoints;
 the gathered statistics are (P's buffers), so a resumed run is exact.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..losses import get_adversarial_loss
 from ..losses.feature_style import FeatureStyleLoss
 from ..models import DISCRIMINATORS, GENERATORS
 from .base import RECIPES, update
+from .guard import DivergenceGuard
 from .translation import TranslationRecipe
 
 
@@ -39,6 +41,7 @@ class PainterlyRecipe(TranslationRecipe):
         if p.adversarial_weight > 0:
             self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
         self.networks["P"] = FeatureStyleLoss(taps(p.style_taps), p.content_tap, p.style_loss)
+        self.networks["guard"] = DivergenceGuard(p.guard)  # a blown-up step is withheld; repeated ones roll back
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
         self.weights = p
 
@@ -73,6 +76,11 @@ class PainterlyRecipe(TranslationRecipe):
             losses["loss_G"] = adv.item()
         if w.tv_weight:
             total = total + w.tv_weight * total_variation(fake)
+        if w.guard and not n["guard"].check(w.content_weight * content.item() + w.style_weight * style.item()):
+            optimizers["G"].zero_grad(set_to_none=True)
+            if "D" in n:
+                n["D"].requires_grad_(True)
+            return {**losses, "diverged": float("nan"), "loss_content": content.item(), "loss_style": style.item()}
         update(total, optimizers["G"])
         if "D" in n:
             n["D"].requires_grad_(True)

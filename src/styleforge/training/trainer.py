@@ -335,8 +335,8 @@ class Trainer:
                     self.write_samples()
                 if self.evaluator is not None and self.step % t.eval_every == 0:
                     self.evaluate()
-                if self.step % t.checkpoint_every == 0:
-                    self.save()
+                if self.step % t.checkpoint_every == 0 and not self.nonfinite_in_a_row:
+                    self.save()  # never while steps are being withheld: the rollback target must be good
                 for callback in self.callbacks:
                     callback(self, self.step, losses)
                 self.elapsed += dist.broadcast(time.perf_counter() - step_start)  # every rank stops together

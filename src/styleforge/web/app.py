@@ -281,10 +281,13 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
     async def train(name: str = Form(...), preset: str = Form("fast"), steps: int = Form(100_000),
                     size: int = Form(128), minutes: float | None = Form(None), style: list[UploadFile] = File(...),
                     content: list[UploadFile] | None = File(None)):
-        count = len(style)
-        if not 1 <= count <= ws.limits.max_style_images:
-            raise UploadError(f"give between 1 and {ws.limits.max_style_images} style images (got {count}); "
-                              "10 to 30 work best")
+        count, lim = len(style), ws.limits
+        if not lim.min_style_images <= count <= lim.max_style_images:
+            raise UploadError(f"give {lim.min_style_images} to {lim.max_style_images} style images (got {count}): "
+                              "fewer are memorised rather than learned, more add little")
+        busy = jobs.running_training()
+        if busy:
+            raise UploadError(f"a training is running (job {busy}): wait for it to finish or cancel it", 409)
         if not 1 <= steps <= 100_000 or not 32 <= size <= 512 or not (minutes is None or 0.05 <= minutes <= 600):
             raise UploadError("steps must be in 1..100000, size in 32..512 and minutes in 0.05..600")
         ident, folder = jobs.new_folder()

@@ -56,12 +56,24 @@ class Jobs:
 
     # ------------------------------------------------------------------ training
 
+    def running_training(self) -> str | None:
+        """The id of a training job still running in this server, or None (one training at a time)."""
+        with self._lock:
+            for ident, proc in self._procs.items():
+                if proc.poll() is None:
+                    return ident
+        return None
+
     def start_training(self, ident: str, name: str, style_dir: Path, content_dir: Path, preset: str,
                        steps: int, size: int, minutes: float | None = None) -> dict:
         """Train in a background process until `minutes` of training are spent (the preset's default when
         None) or `steps` are done, whichever comes first."""
         if preset not in PRESETS:
             raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
+        busy = self.running_training()
+        if busy:
+            raise UploadError(f"a training is running (job {busy}): wait for it to finish or cancel it; "
+                              "two at once would each crawl", 409)
         recipe, config, default_minutes = PRESETS[preset]
         minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)

@@ -29,7 +29,8 @@ class Limits:
     max_upload_bytes: int = 50 * 2**20      # one image or model file
     max_video_bytes: int = 500 * 2**20
     max_pixels: int = 50_000_000            # per uploaded image
-    max_style_images: int = 60
+    min_style_images: int = 10              # the page's "10-30": fewer are memorised, more add little
+    max_style_images: int = 30
     concurrent: int = 1                     # stylise requests computed at once
     queue: int = 32                         # requests allowed to wait; more get "busy"
 
