@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--output", required=True, help="output image file")
     p.add_argument("--size", type=int, default=256, help="working size of the photo's shorter side, and of the "
                                                          "style images (default: 256; the cost grows with its square)")
-    p.add_argument("--steps", type=int, default=200, help="L-BFGS evaluations (default: 200)")
+    p.add_argument("--steps", type=int, default=200, help="L-BFGS iterations (default: 200)")
     p.add_argument("--content-weight", type=float, default=1.0, help="how strongly the photo's content is kept "
                                                                    "(default: 1; lower paints more)")
     p.add_argument("--tv-weight", type=float, default=0.02, help="smoothness penalty (default: 0.02)")

@@ -21,16 +21,27 @@ EXAMPLES = """examples:
 """
 
 
+def default_preset(recipe: str) -> str | None:
+    """The preset a recipe trains with when --preset is not given (None: the built-in values)."""
+    names = list_presets(recipe)
+    return DEFAULT_PRESETS.get(recipe) or (names[0] if names else None)
+
+
 def presets_text() -> str:
     """One line per recipe: its presets, the default first."""
     lines = ["presets (--preset NAME):"]
     for recipe in RECIPES.names():
-        names = list_presets(recipe)
-        default = DEFAULT_PRESETS.get(recipe, "default")
-        names = ([default] if default in names else []) + [n for n in names if n != default]
-        note = f"(default: {default})" if default in names else "(default: the built-in values)"
+        default = default_preset(recipe)
+        names = ([default] if default else []) + [n for n in list_presets(recipe) if n != default]
+        note = f"(default: {default})" if default else "(default: the built-in values)"
         lines.append(f"  {recipe:11s} {', '.join(names) or '-'}  {note}")
     return "\n".join(lines) + "\n\n"
+
+
+def budget_overrides(args) -> list[str]:
+    """--steps / --minutes as config overrides (the two settings a resumed run may change)."""
+    return ([f"train.steps={args.steps}"] if args.steps is not None else []) + \
+        ([f"train.minutes={args.minutes}"] if args.minutes is not None else [])
 
 
 def add_parser(sub) -> None:
@@ -56,13 +67,9 @@ def add_parser(sub) -> None:
 
 
 def resolve(args) -> object:
-    overrides = list(args.overrides)
+    overrides = list(args.overrides) + budget_overrides(args)
     if args.data:
         overrides.append(f"data.path={args.data}")
-    if args.steps is not None:
-        overrides.append(f"train.steps={args.steps}")
-    if args.minutes is not None:
-        overrides.append(f"train.minutes={args.minutes}")
     if args.style:
         overrides.append(f"data.styles={args.style}" if args.recipe == "multistyle" else f"data.source={args.style}")
     if args.content:
@@ -74,10 +81,7 @@ def resolve(args) -> object:
     if args.out:
         overrides.append(f"run.output_dir={args.out}")
     RECIPES.get(args.recipe)
-    preset = args.preset or DEFAULT_PRESETS.get(args.recipe)
-    if preset is None and list_presets(args.recipe):
-        preset = list_presets(args.recipe)[0]
-    return load_config(preset, overrides, recipe=args.recipe)
+    return load_config(args.preset or default_preset(args.recipe), overrides, recipe=args.recipe)
 
 
 def run(args) -> int:
@@ -93,9 +97,7 @@ def run(args) -> int:
             import json
 
             tree = json.loads(load_checkpoint(args.resume)["config"])
-            shortcuts = ([f"train.steps={args.steps}"] if args.steps is not None else []) + \
-                ([f"train.minutes={args.minutes}"] if args.minutes is not None else [])
-            for o in args.overrides + shortcuts:
+            for o in args.overrides + budget_overrides(args):
                 apply_override(tree, o)
             config = from_dict(tree)
         return train_or_print(config, dry_run=False, resume=args.resume)

@@ -12,8 +12,9 @@ A = content photos, B = style images (paintings); G: A -> B, a feed-forward gene
 
 The trainer runs the first ceil(painterly.gather_images / batch) steps as gathering (no update); then
 one D update and one G update per step. A G step whose content + style loss leaps far above its running
-level is withheld (recipes/guard.py); several in a row roll the run back to its last checkpoint. The pretrained networks never train and are not in checkpoints;
-the gathered statistics are (P's buffers), so a resumed run is exact.
+level is withheld (recipes/guard.py); several in a row roll the run back to its last checkpoint. The
+pretrained networks never train and are not in checkpoints; the gathered statistics are (P's buffers), so
+a resumed run is exact.
 """
 from __future__ import annotations
 
@@ -76,13 +77,12 @@ class PainterlyRecipe(TranslationRecipe):
             losses["loss_G"] = adv.item()
         if w.tv_weight:
             total = total + w.tv_weight * total_variation(fake)
-        if w.guard and not n["guard"].check(w.content_weight * content.item() + w.style_weight * style.item()):
-            optimizers["G"].zero_grad(set_to_none=True)
-            if "D" in n:
-                n["D"].requires_grad_(True)
-            return {**losses, "diverged": float("nan"), "loss_content": content.item(), "loss_style": style.item()}
-        update(total, optimizers["G"])
+        losses.update(loss_content=content.item(), loss_style=style.item())
+        level = w.content_weight * losses["loss_content"] + w.style_weight * losses["loss_style"]
+        if w.guard and not n["guard"].check(level):
+            losses["diverged"] = float("nan")  # withheld: the trainer counts it as a non-finite step
+        else:
+            update(total, optimizers["G"])
         if "D" in n:
             n["D"].requires_grad_(True)
-        losses.update(loss_content=content.item(), loss_style=style.item())
         return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses

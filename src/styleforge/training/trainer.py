@@ -148,7 +148,6 @@ class Trainer:
             raise ConfigError("train.keep_best selects by eval_swd: keep 'swd' in train.eval_metrics")
         self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
         self.elapsed = 0.0  # seconds spent training, over every resume (train.minutes)
-        self.stopped_by_budget = False
 
     def _recipe_class(self):
         from ..recipes import RECIPES
@@ -343,11 +342,9 @@ class Trainer:
                 if not previewed and self.elapsed >= PREVIEW_AFTER_S:
                     previewed = True
                     self.write_samples()  # the first look, a minute in
-            if self.budget_spent() and self.step < t.steps:
-                self.stopped_by_budget = True
-                if self.main:
-                    print(f"\ntime budget of {t.minutes:g} minutes spent at step {self.step}; checkpoint and "
-                          f"export written (continue with `styleforge train --resume {self.run_dir} --minutes M`)")
+            if self.budget_spent() and self.step < t.steps and self.main:
+                print(f"\ntime budget of {t.minutes:g} minutes spent at step {self.step}; checkpoint and "
+                      f"export written (continue with `styleforge train --resume {self.run_dir} --minutes M`)")
         except KeyboardInterrupt:
             if self.saved_step != self.step:
                 self.save()

@@ -285,9 +285,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
         if not lim.min_style_images <= count <= lim.max_style_images:
             raise UploadError(f"give {lim.min_style_images} to {lim.max_style_images} style images (got {count}): "
                               "fewer are memorised rather than learned, more add little")
-        busy = jobs.running_training()
-        if busy:
-            raise UploadError(f"a training is running (job {busy}): wait for it to finish or cancel it", 409)
+        jobs.refuse_if_training()  # before the uploads are saved (start_training checks again)
         if not 1 <= steps <= 100_000 or not 32 <= size <= 512 or not (minutes is None or 0.05 <= minutes <= 600):
             raise UploadError("steps must be in 1..100000, size in 32..512 and minutes in 0.05..600")
         ident, folder = jobs.new_folder()

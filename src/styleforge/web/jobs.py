@@ -56,13 +56,13 @@ class Jobs:
 
     # ------------------------------------------------------------------ training
 
-    def running_training(self) -> str | None:
-        """The id of a training job still running in this server, or None (one training at a time)."""
+    def refuse_if_training(self) -> None:
+        """One training at a time: an UploadError (409) naming the job while a training still runs."""
         with self._lock:
-            for ident, proc in self._procs.items():
-                if proc.poll() is None:
-                    return ident
-        return None
+            busy = next((ident for ident, proc in self._procs.items() if proc.poll() is None), None)
+        if busy:
+            raise UploadError(f"a training is running (job {busy}): wait for it to finish or cancel it; "
+                              "two at once would each crawl", 409)
 
     def start_training(self, ident: str, name: str, style_dir: Path, content_dir: Path, preset: str,
                        steps: int, size: int, minutes: float | None = None) -> dict:
@@ -70,10 +70,7 @@ class Jobs:
         None) or `steps` are done, whichever comes first."""
         if preset not in PRESETS:
             raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
-        busy = self.running_training()
-        if busy:
-            raise UploadError(f"a training is running (job {busy}): wait for it to finish or cancel it; "
-                              "two at once would each crawl", 409)
+        self.refuse_if_training()
         recipe, config, default_minutes = PRESETS[preset]
         minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)
@@ -123,9 +120,10 @@ class Jobs:
                     job["error"] = self._log_tail(ident)
                 self._write(job)
         samples = sorted((run / "samples").glob("*.png")) if run else []
+        budget_s = 60 * (job.get("minutes") or 0)  # whichever of the steps and the time budget ends first
+        done_part = max(step / max(1, job["steps"]), elapsed / budget_s if budget_s else 0.0)
         return {**job, "step": step, "losses": losses,
-                "progress": 1.0 if job["status"] == "done" else min(1.0, max(
-                    step / max(1, job["steps"]), elapsed / max(1.0, 60 * job.get("minutes", 0) or float("inf")))),
+                "progress": 1.0 if job["status"] == "done" else min(1.0, done_part),
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
                 "model_id": f"job:{ident}" if job["status"] in ("done", "cancelled") and run is not None
                 and (run / "export" / "model.safetensors").is_file() else None}
