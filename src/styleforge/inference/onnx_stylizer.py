@@ -7,7 +7,7 @@ import torch
 
 from ..errors import ModelFileError
 from ..export import SIZE_MULTIPLE_KEY
-from .stylizer import StylizerBase, pad_to_multiple
+from .stylizer import MAX_MULTIPLE, StylizerBase, pad_to_multiple
 
 
 class OnnxStylizer(StylizerBase):
@@ -24,9 +24,30 @@ class OnnxStylizer(StylizerBase):
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise ModelFileError(f"{path}: not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
+        self.source = str(path)
+        self._check_signature()
         recorded = self.session.get_modelmeta().custom_metadata_map.get(SIZE_MULTIPLE_KEY, "4")
+        if not (recorded.isdigit() and 1 <= int(recorded) <= MAX_MULTIPLE):
+            raise ModelFileError(f"{path}: its {SIZE_MULTIPLE_KEY} metadata {recorded[:20]!r} is not a whole "
+                                 f"number in 1..{MAX_MULTIPLE}")
         self.input_name = self.session.get_inputs()[0].name
-        self.multiple = multiple or (int(recorded) if recorded.isdigit() and int(recorded) > 0 else 4)
+        self.multiple = multiple or int(recorded)
+        self.probe()
+
+    def _check_signature(self) -> None:
+        """One float input of rank 4 with 3 (or any) channels, at least one output: an image-to-image graph."""
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        problem = None
+        if len(inputs) != 1:
+            problem = f"it takes {len(inputs)} inputs; a style model takes one image batch"
+        elif not outputs:
+            problem = "it has no outputs"
+        elif len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, None) and not isinstance(inputs[0].shape[1], str):
+            problem = f"its input has shape {inputs[0].shape}; a style model takes (N, 3, H, W)"
+        elif inputs[0].type != "tensor(float)":
+            problem = f"its input is {inputs[0].type}; a style model takes float32 images"
+        if problem:
+            raise ModelFileError(f"{self.source}: not a styleforge style model: {problem}")
 
     def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
         """(An exported graph computes a generator's position noise from offset (0, 0): tiles of a large

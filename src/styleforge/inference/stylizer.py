@@ -16,6 +16,7 @@ from .tiling import stylize_tiled
 from .sampler import resolve_model_dir
 
 MIN_SIDE = 16  # smaller images (down to 1x1) are padded up to this before the generator sees them
+MAX_MULTIPLE = 512  # a model that needs image sides in larger steps would pad every photo to a huge size
 
 
 def bundled_styles() -> dict[str, Path]:
@@ -54,6 +55,9 @@ class StylizerBase:
     is the (row, column) of the images' top-left pixel in the whole picture (tiles of a large print), which
     generators with position noise read so that overlapping tiles agree."""
 
+    #: what error messages call the model (its file or folder)
+    source: str = "the model"
+
     def styled(self, images: torch.Tensor, offset=(0, 0)) -> torch.Tensor:
         raise NotImplementedError
 
@@ -64,9 +68,35 @@ class StylizerBase:
         if not 0.0 <= strength <= 1.0:
             raise StyleforgeError(f"strength must be in [0, 1], got {strength}")
         styled = self.styled(images, offset).to(images.device, images.dtype)
+        self.check_output(styled)
         if keep_color:
             styled = preserve_color(styled, images)
         return (images + strength * (styled - images)).clamp(-1, 1)
+
+    def check_output(self, styled: torch.Tensor) -> None:
+        if not torch.isfinite(styled).all():
+            raise ModelFileError(f"{self.source}: the model's output holds NaN or infinite values (broken weights "
+                                 "or graph); nothing was written")
+
+    def probe(self) -> "StylizerBase":
+        """One small forward pass, so that a model that loads but cannot stylise (wrong output size or channels,
+        NaN output, a graph that fails) is refused when it is opened, not on every use. Returns self."""
+        multiple = getattr(self, "multiple", 4)
+        if not 1 <= multiple <= MAX_MULTIPLE:
+            raise ModelFileError(f"{self.source}: it needs image sides in multiples of {multiple} "
+                                 f"(limit {MAX_MULTIPLE}); refused")
+        side = max(32, multiple)
+        x = torch.linspace(-1, 1, 3 * side * side).reshape(1, 3, side, side)
+        try:
+            out = self.styled(x)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise ModelFileError(f"{self.source}: fails on a {side}x{side} test image "
+                                 f"({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__})") from None
+        if tuple(out.shape) != tuple(x.shape):
+            raise ModelFileError(f"{self.source}: maps a (1, 3, {side}, {side}) image to {tuple(out.shape)}; a style "
+                                 "model must return an RGB image of its input's size")
+        self.check_output(out)
+        return self
 
     def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
                       tile: int = 512, overlap: int = 128) -> np.ndarray:
@@ -112,8 +142,8 @@ class Stylizer(StylizerBase):
             names = attach_adapters(module, folder, list(meta["styles"]))
             stylizer = cls(module, device, style_names=names, channels_last=fast_layout)
             stylizer.select(styles)
-        stylizer.metadata = meta
-        return stylizer
+        stylizer.metadata, stylizer.source = meta, str(folder)
+        return stylizer.probe()
 
     def select(self, styles: str | dict | None) -> None:
         """Mix of a multi-style model's styles: 'NAME=W,...', {name: w} or one NAME."""
