@@ -22,7 +22,7 @@ def _png(w=64, h=48, seed=0) -> bytes:
 @pytest.fixture
 def client(tmp_path):
     app = create_app(tmp_path / "ws", Limits(max_upload_bytes=8 * 2**20, max_pixels=2_000_000))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -200,7 +200,7 @@ def test_serve_listens_on_localhost_unless_told():
 def test_stopping_the_server_checkpoints_running_trainings(tmp_path):
     app = create_app(tmp_path / "ws")
     style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         ident = c.post("/api/train", data={"name": "long", "steps": "100000", "size": "32"}, files=style).json()["id"]
         _wait(c, ident, lambda j: j["step"] > 0)
     proc = app.state.jobs._procs[ident]

@@ -14,6 +14,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
+TOKEN = "browser-test-token"
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 sync_api = pytest.importorskip("playwright.sync_api")
 if CHROMIUM is None:
@@ -34,7 +35,7 @@ def server(tmp_path_factory):
     from styleforge.web import Limits, create_app
 
     workspace = tmp_path_factory.mktemp("ws")
-    app = create_app(workspace, Limits(max_upload_bytes=3 * 2**20, max_pixels=4_000_000))
+    app = create_app(workspace, Limits(max_upload_bytes=3 * 2**20, max_pixels=4_000_000), token=TOKEN)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -59,7 +60,7 @@ def browser():
 def page(browser, server):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(server)
+    page.goto(f"{server}/?token={TOKEN}")  # as `serve` prints it: the page's requests then carry the cookie
     page.wait_for_selector("#model-select option", state="attached")
     yield page
     context.close()

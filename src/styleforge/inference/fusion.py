@@ -20,8 +20,8 @@ def parse_weighted(spec: str) -> list[tuple[str, float]]:
             w = float(weight) if weight else 1.0
         except ValueError:
             raise StyleforgeError(f"style weight must be a number: '{part}'") from None
-        if w < 0:
-            raise StyleforgeError(f"style weight must be >= 0: '{part}'")
+        if not 0 <= w < float("inf"):
+            raise StyleforgeError(f"style weight must be a number >= 0: '{part}'")
         items.append((name.strip(), w))
     if not items or sum(w for _, w in items) <= 0:
         raise StyleforgeError(f"no style with a positive weight in '{spec}'")

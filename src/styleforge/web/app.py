@@ -6,12 +6,14 @@ background process; mix styles with sliders. Imports no training code.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import shutil
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +26,7 @@ from ..inference.fusion import FusedStylizer, parse_weighted
 from ..inference.stylizer import Stylizer, StylizerBase
 from ..models import read_model_config
 from .jobs import PRESETS, Jobs
+from .security import LOOPBACK, Guard, without_paths
 from .workspace import Limits, UploadError, Workspace, new_id, safe_name
 
 
@@ -45,24 +48,28 @@ class Gate:
 
 
 class Models:
-    """Model ids -> stylisers: 'style:NAME' (bundled), 'upload:NAME' (workspace/models), 'job:ID' (trained)."""
+    """Model ids -> stylisers: 'style:NAME' (bundled), 'upload:NAME' (workspace/models), 'job:ID' (trained).
+    The last `cached` stylisers opened stay loaded (each mix of a multi-style model is one)."""
 
-    def __init__(self, workspace: Workspace, jobs: Jobs):
-        self.ws, self.jobs, self._cache = workspace, jobs, {}
+    def __init__(self, workspace: Workspace, jobs: Jobs, cached: int = 4):
+        self.ws, self.jobs, self.cached, self._cache = workspace, jobs, cached, collections.OrderedDict()
 
     def list(self) -> list[dict]:
         """Every model; a multi-style model also as one entry per style, id 'MODEL#STYLE'."""
         items = [{"id": f"style:{n}", "label": f"{n} (bundled)"} for n in bundled_styles()]
         for folder in sorted((self.ws.root / "models").iterdir()):
-            if (folder / "config.json").is_file():
+            if not folder.name.startswith(".") and (folder / "config.json").is_file():
                 items.append({"id": f"upload:{folder.name}", "label": f"{folder.name} (uploaded)"})
         for job in self.jobs.all():
             if job["kind"] == "train" and job.get("model_id"):
                 items.append({"id": job["model_id"], "label": f"{job['name']} (trained here)"})
         out = []
         for item in items:
+            try:
+                names = self.style_names(item["id"])
+            except StyleforgeError:  # removed meanwhile, or a folder put there by hand that is no model
+                continue
             out.append(item)
-            names = self.style_names(item["id"])
             out += [{"id": f"{item['id']}#{n}", "label": f"{item['label'].split(' (')[0]}: {n}"} for n in names]
         return out
 
@@ -95,13 +102,16 @@ class Models:
                len(list((folder / "adapters").glob("*.safetensors"))) if (folder / "adapters").is_dir() else 0)
         if key not in self._cache:
             self._cache[key] = Stylizer.from_pretrained(folder, styles=styles)
+            while len(self._cache) > self.cached:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
         return self._cache[key]
 
     def mix(self, spec: str) -> StylizerBase:
         """'id=w,id=w' (JSON object {id: w} also accepted) -> one stylizer blending the styles. Styles of one
         multi-style model ('MODEL#STYLE') are mixed inside it (their codes); separate models by output."""
-        weights = json.loads(spec) if spec.strip().startswith("{") else dict(parse_weighted(spec))
-        chosen = [(k, float(w)) for k, w in weights.items() if float(w) > 0]
+        weights = parse_mix(spec)
+        chosen = [(k, w) for k, w in weights.items() if w > 0]
         if not chosen:
             raise UploadError("give at least one style a weight above 0")
         groups: dict[str, dict[str, float]] = {}
@@ -117,6 +127,25 @@ class Models:
         if len(parts) == 1:
             return parts[0][0]
         return FusedStylizer([p for p, _ in parts], [w for _, w in parts])
+
+
+def parse_mix(spec: str) -> dict[str, float]:
+    """'id=w,id=w' or a JSON object {id: w} -> {id: w}, refusing anything else with an UploadError (400)."""
+    if len(spec) > 10_000:
+        raise UploadError("mix: too long")
+    if not spec.strip().startswith(("{", "[")):
+        try:
+            return dict(parse_weighted(spec))
+        except (StyleforgeError, ValueError) as exc:
+            raise UploadError(f"mix: {exc}") from None
+    try:
+        weights = json.loads(spec)
+    except (ValueError, RecursionError):
+        raise UploadError("mix: not valid JSON; give {\"MODEL_ID\": weight, ...} or MODEL_ID=weight,...") from None
+    if not isinstance(weights, dict) or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w < float("inf") for w in weights.values()):
+        raise UploadError("mix: give {\"MODEL_ID\": weight, ...} with weights that are numbers >= 0")
+    return {str(k): float(w) for k, w in weights.items()}
 
 
 async def save_upload(upload: UploadFile, dest: Path, limit: int) -> Path:
@@ -168,7 +197,20 @@ def check_image(path: Path, label: str, max_pixels: int) -> Path:
     return target
 
 
-def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
+def body_limit(limits: Limits) -> Callable[[str], int]:
+    """Route -> the largest request body it accepts (the uploads it takes, plus 1 MB of form fields)."""
+    form = 2**20
+    routes = {"/api/video": limits.max_video_bytes, "/api/train": limits.max_train_bytes,
+              "/api/stylize": 2 * limits.max_upload_bytes, "/api/models": limits.max_upload_bytes + 2**20}
+    return lambda path: routes.get(path, 0) + form
+
+
+def create_app(workspace: str | Path, limits: Limits | None = None, token: str | None = None,
+               allowed_hosts: set[str] | frozenset[str] | None = LOOPBACK) -> FastAPI:
+    """`token`: required on every request when given (see web.security); `allowed_hosts`: the Host names
+    the app answers (None: any, for a server bound beyond loopback, which must then have a token)."""
+    if allowed_hosts is None and token is None:
+        raise ValueError("an app that answers any Host must have an access token")
     ws = Workspace(workspace, limits)
     jobs = Jobs(ws)
     models = Models(ws, jobs)
@@ -178,24 +220,24 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
         jobs.shutdown()  # running trainings checkpoint and stop with the server
 
     app = FastAPI(title="styleforge", docs_url=None, redoc_url=None, lifespan=lifespan)
-    app.state.workspace, app.state.jobs, app.state.gate = ws, jobs, None
+    app.state.workspace, app.state.jobs, app.state.models, app.state.gate = ws, jobs, models, None
 
     def gate() -> Gate:  # created inside the server's event loop
         if app.state.gate is None:
             app.state.gate = Gate(ws.limits.concurrent, ws.limits.queue)
         return app.state.gate
 
+    app.add_middleware(Guard, token=token, allowed_hosts=None if allowed_hosts is None else set(allowed_hosts),
+                       body_limit=body_limit(ws.limits))
+
     @app.exception_handler(StyleforgeError)
     async def _error(request: Request, exc: StyleforgeError):
-        return JSONResponse({"error": str(exc)}, status_code=getattr(exc, "status", 400))
+        return JSONResponse({"error": without_paths(str(exc))}, status_code=getattr(exc, "status", 400))
 
-    @app.middleware("http")
-    async def _size_limit(request: Request, call_next):
-        length = request.headers.get("content-length")
-        cap = ws.limits.max_video_bytes + ws.limits.max_upload_bytes * ws.limits.max_style_images
-        if length and length.isdigit() and int(length) > cap:
-            return JSONResponse({"error": f"request too large (limit {cap // 2**20} MB)"}, status_code=413)
-        return await call_next(request)
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):  # a JSON answer, no traceback or server path
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); the server keeps running"},
+                            status_code=500)
 
     @app.get("/", response_class=HTMLResponse)
     def page():
@@ -208,7 +250,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
     @app.post("/api/models")
     async def upload_model(name: str = Form(...), config: UploadFile = File(...), weights: UploadFile = File(...)):
         """A model is config.json + model.safetensors only; it is validated by loading it before it is listed."""
-        staging = ws.root / "models" / f".staging-{new_id()}"
+        staging = ws.staging()
         try:
             await save_upload(config, staging / "config.json", 2**20)
             await save_upload(weights, staging / "model.safetensors", ws.limits.max_upload_bytes)
@@ -327,10 +369,21 @@ def create_app(workspace: str | Path, limits: Limits | None = None) -> FastAPI:
     return app
 
 
-def serve(workspace: str | Path, host: str = "127.0.0.1", port: int = 7860, limits: Limits | None = None) -> None:
+def serve(workspace: str | Path, host: str = "127.0.0.1", port: int = 7860, limits: Limits | None = None,
+          token: str | None = None) -> None:
+    """Serve on host:port with an access token (a fresh one per start unless given), printed in the URL to
+    open. On loopback only requests addressed to loopback names are answered; beyond it, any Host with the
+    token."""
+    import secrets
+
     import uvicorn
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {host}: anyone who can reach this machine can use the app")
-    print(f"styleforge web app: http://{host}:{port}/  (workspace: {Path(workspace).resolve()})")
-    uvicorn.run(create_app(workspace, limits), host=host, port=port, log_level="warning")
+    token = token or secrets.token_urlsafe(24)
+    loopback = host in LOOPBACK
+    if not loopback:
+        print(f"note: listening on {host}: other machines can reach the app; it answers only requests "
+              "with the access token in the address below")
+    shown = f"[{host}]" if ":" in host else host
+    print(f"styleforge web app: http://{shown}:{port}/?token={token}  (workspace: {Path(workspace).resolve()})")
+    app = create_app(workspace, limits, token=token, allowed_hosts=LOOPBACK if loopback else None)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -3,11 +3,13 @@
     workspace/results/<id>/   stylised images and videos (input, output)
     workspace/models/<name>/  uploaded models (config.json + model.safetensors)
     workspace/jobs/<id>/      training and video jobs (job.json, uploads, run folder, log)
+    workspace/tmp/<id>/       uploads being checked (emptied at every start: a killed upload leaves nothing)
 """
 from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,10 @@ class UploadError(StyleforgeError):
 class Limits:
     max_upload_bytes: int = 50 * 2**20      # one image or model file
     max_video_bytes: int = 500 * 2**20
+    max_train_bytes: int = 500 * 2**20      # all the images of one training upload
+    max_content_images: int = 200           # photos of one training upload
+    max_video_pixels: int = 8_300_000       # per video frame (3840x2160 is 8.29 MP)
+    videos: int = 1                          # video jobs running at once
     max_pixels: int = 50_000_000            # per uploaded image
     min_style_images: int = 10              # the page's "10-30": fewer are memorised, more add little
     max_style_images: int = 30
@@ -52,6 +58,15 @@ class Workspace:
         self.limits = limits or Limits()
         for sub in ("results", "models", "jobs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.root / "tmp", ignore_errors=True)
+        for left in (self.root / "models").glob(".staging-*"):  # left by a server killed mid-upload (older versions)
+            shutil.rmtree(left, ignore_errors=True)
+
+    def staging(self) -> Path:
+        """A fresh folder for an upload being checked; rename it into place once it passes."""
+        folder = self.root / "tmp" / new_id()
+        folder.mkdir(parents=True)
+        return folder
 
     def folder(self, kind: str, ident: str) -> Path:
         """workspace/<kind>/<ident>, refusing identifiers that are not ours (no '..', no slashes)."""
