@@ -161,3 +161,40 @@ def test_display_rotation_is_kept(tmp_path, photo, model):
     assert rotation(clip) != 0
     assert main(["stylize-video", str(clip), str(tmp_path / "out.mp4"), "--model", str(tmp_path / "model")]) == 0
     assert rotation(tmp_path / "out.mp4") == rotation(clip)
+
+
+def _mjpeg_with_one_corrupt_packet(path, count=12):
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mjpeg", rate=10)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuvj420p"
+        for i in range(count):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 20 * i, np.uint8), format="rgb24")
+            for p in stream.encode(frame):
+                out.mux(p)
+        for p in stream.encode():
+            out.mux(p)
+    with av.open(str(path)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(video=0) if p.size]
+    data = bytearray(path.read_bytes())
+    pos, size = packets[count // 2]
+    data[pos + 8:pos + size - 8] = np.random.default_rng(0).integers(0, 256, size - 16, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_corrupt_packet_is_skipped_and_the_other_frames_kept(tmp_path, model, capsys):
+    clip = _mjpeg_with_one_corrupt_packet(tmp_path / "corrupt.avi")
+    assert main(["stylize-video", str(clip), str(tmp_path / "out.mp4"), "--model", str(tmp_path / "model")]) == 0
+    assert probe(tmp_path / "out.mp4")["frames"] == 11
+    captured = capsys.readouterr()
+    assert "skipped 1 corrupt packet" in captured.err and "11 frames" in captured.out
+
+
+def test_frames_over_the_pixel_limit_are_refused(tmp_path, photo, model, capsys):
+    clip = write_clip(tmp_path / "in.mp4", pan_frames(photo, 3, 96, 64))
+    code = main(["stylize-video", str(clip), str(tmp_path / "out.mp4"), "--model", str(tmp_path / "model"),
+                 "--max-megapixels", "0.005"])
+    err = capsys.readouterr().err
+    assert code == 2 and "96x64" in err and "exceed the limit of 0.0 MP" not in err and "limit" in err
+    assert not (tmp_path / "out.mp4").exists()

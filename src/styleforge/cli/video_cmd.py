@@ -22,6 +22,8 @@ def add_parser(sub) -> None:
     p.add_argument("--stabilize", type=float, default=0.7,
                    help="temporal blending with the flow-warped previous frame, 0 = off (default: 0.7)")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality, lower = better (default: 18)")
+    p.add_argument("--max-megapixels", type=float, default=36.0,
+                   help="largest frame accepted, in megapixels (default: 36, an 8K frame is 33)")
     p.set_defaults(run=run)
 
 
@@ -31,7 +33,7 @@ def run(args) -> int:
 
     stylizer = open_stylizer(args.style, args.model, args.styles)
     stats = stylize_video(stylizer, args.input, args.output, args.strength, args.preserve_color, args.stabilize,
-                          crf=args.crf)
+                          crf=args.crf, max_pixels=int(args.max_megapixels * 1e6))
     print(f"wrote {args.output}: {stats['frames']} frames at {stats['fps']:.2f} frames/s"
           + (" with audio" if stats["audio"] else ""))
     return 0

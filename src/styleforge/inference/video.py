@@ -2,7 +2,8 @@
 display rotation and the audio stream (copied, not re-encoded) are kept; output is H.264.
 
 The result is written to a hidden partial file beside the destination and renamed only when complete,
-so a failure never leaves a half-written file under the final name.
+so a failure never leaves a half-written file under the final name. A packet that cannot be decoded is
+skipped and counted, and a file that breaks off part-way keeps the frames before the break.
 """
 from __future__ import annotations
 
@@ -27,11 +28,22 @@ def _first_frame_rotation(src: Path) -> int:
     return 0
 
 
+class VideoCancelled(StyleforgeError):
+    """Raised out of stylize_video when its `on_frame` callback asks to stop; nothing is written."""
+
+
+def check_video_size(src: Path, width: int, height: int, max_pixels: int | None) -> None:
+    if max_pixels and width * height > max_pixels:
+        raise StyleforgeError(f"{src}: frames of {width}x{height} ({width * height / 1e6:.1f} MP) exceed the limit "
+                              f"of {max_pixels / 1e6:.3g} MP per frame (--max-megapixels)")
+
+
 def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, strength: float = 1.0,
                   keep_color: bool = False, stabilize: float = 0.7, tile: int = 512, overlap: int = 128,
-                  crf: int = 18, progress: bool = True, on_frame=None) -> dict:
-    """-> {'frames', 'seconds', 'fps', 'audio'}; `stylizer` maps uint8 frames via `stylize_array`.
-    `on_frame(done, total)` is called after each frame (total: the container's count, 0 if unknown)."""
+                  crf: int = 18, progress: bool = True, on_frame=None, max_pixels: int | None = None) -> dict:
+    """-> {'frames', 'seconds', 'fps', 'audio', 'skipped_packets', 'broke_off'}; `stylizer` maps uint8 frames
+    via `stylize_array`. `on_frame(done, total)` is called after each frame (total: the container's count, 0
+    if unknown); it may raise VideoCancelled to stop. `max_pixels`: largest frame accepted (None: any)."""
     import av
     from tqdm import tqdm
 
@@ -44,15 +56,16 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
         inp = av.open(str(src))
     except (av.FFmpegError, OSError) as exc:
         raise StyleforgeError(f"{src}: not a readable video ({exc})") from None
-    frames, start = 0, time.perf_counter()
+    frames, skipped, broke_off, start = 0, 0, None, time.perf_counter()
     try:
         vin = next((s for s in inp.streams if s.type == "video"), None)
         if vin is None:
             raise StyleforgeError(f"{src}: no video stream")
         ain = next((s for s in inp.streams if s.type == "audio"), None)
+        width, height = vin.codec_context.width, vin.codec_context.height
+        check_video_size(src, width, height, max_pixels)
         out = av.open(str(partial), "w")
         try:
-            width, height = vin.codec_context.width, vin.codec_context.height
             vout = out.add_stream("libx264", rate=vin.average_rate or 30)
             vout.width, vout.height = width, height
             vout.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
@@ -67,13 +80,29 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
             aout = out.add_stream_from_template(ain) if ain is not None else None
             stabilizer = Stabilizer(stabilize)
             bar = tqdm(total=vin.frames or None, unit="frame", file=sys.stderr, disable=not progress)
-            for packet in inp.demux(*(s for s in (vin, ain) if s is not None)):
+            demuxer = inp.demux(*(s for s in (vin, ain) if s is not None))
+            while True:
+                try:
+                    packet = next(demuxer)
+                except StopIteration:
+                    break
+                except av.FFmpegError as exc:  # the file breaks off: keep what was done
+                    broke_off = str(exc)
+                    break
                 if packet.stream is ain:
                     if packet.dts is not None:
                         packet.stream = aout
                         out.mux(packet)
                     continue
-                for frame in packet.decode():
+                try:
+                    decoded = packet.decode()
+                except av.FFmpegError:  # one corrupt packet: skip it, keep going
+                    skipped += 1
+                    continue
+                for frame in decoded:
+                    if (frame.width, frame.height) != (width, height):  # a stream that changes size mid-way
+                        check_video_size(src, frame.width, frame.height, max_pixels)
+                        frame = frame.reformat(width=width, height=height)
                     rgb = frame.to_ndarray(format="rgb24")
                     styled = stylizer.stylize_array(rgb, strength, keep_color, tile, overlap)
                     if stabilize > 0:
@@ -103,4 +132,10 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
         if partial.exists():
             partial.unlink()
     seconds = time.perf_counter() - start
-    return {"frames": frames, "seconds": seconds, "fps": frames / max(seconds, 1e-9), "audio": ain is not None}
+    if skipped or broke_off:
+        print(f"warning: {src}: " + "; ".join(filter(None, [
+            f"skipped {skipped} corrupt packet(s)" if skipped else "",
+            f"the file breaks off after {frames} frames ({broke_off})" if broke_off else ""])) +
+              f"; {frames} frames written", file=sys.stderr)
+    return {"frames": frames, "seconds": seconds, "fps": frames / max(seconds, 1e-9), "audio": ain is not None,
+            "skipped_packets": skipped, "broke_off": broke_off}

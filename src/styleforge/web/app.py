@@ -25,7 +25,7 @@ from ..inference import bundled_styles
 from ..inference.fusion import FusedStylizer, parse_weighted
 from ..inference.stylizer import Stylizer, StylizerBase
 from ..models import read_model_config
-from .jobs import PRESETS, Jobs
+from .jobs import PRESETS, Jobs, check_preset
 from .security import LOOPBACK, Guard, without_paths
 from .workspace import Limits, UploadError, Workspace, new_id, safe_name
 
@@ -307,17 +307,29 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
                     stabilize: float = Form(0.7)):
         import av
 
+        from ..inference.video import check_video_size
+
+        jobs.refuse_if_video_busy()  # before the upload is saved (start_video checks again)
+        stylizer = models.stylizer(model)
         ident, folder = jobs.new_folder()
         label = safe_name(video.filename or "video.mp4", "video.mp4")
-        src = await save_upload(video, folder / "input", ws.limits.max_video_bytes)
-        try:
-            with av.open(str(src)) as container:
-                if not any(s.type == "video" for s in container.streams):
-                    raise UploadError(f"{label}: no video stream")
-        except av.FFmpegError:
+        try:  # a refused upload leaves nothing behind
+            src = await save_upload(video, folder / "input", ws.limits.max_video_bytes)
+            try:
+                with av.open(str(src)) as container:
+                    stream = next((s for s in container.streams if s.type == "video"), None)
+                    if stream is None:
+                        raise UploadError(f"{label}: no video stream")
+                    check_video_size(Path(label), stream.codec_context.width, stream.codec_context.height,
+                                     ws.limits.max_video_pixels)
+            except av.FFmpegError:
+                raise UploadError(f"{label}: not a video file PyAV can read") from None
+            except StyleforgeError as exc:
+                raise UploadError(str(exc).replace(" (--max-megapixels)", ""), 413) from None
+            return jobs.start_video(ident, stylizer, src, strength, stabilize)
+        except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
-            raise UploadError(f"{label}: not a video file PyAV can read") from None
-        return jobs.start_video(ident, models.stylizer(model), src, strength, stabilize)
+            raise
 
     @app.post("/api/train")
     async def train(name: str = Form(...), preset: str = Form("fast"), steps: int = Form(100_000),
@@ -327,6 +339,9 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
         if not lim.min_style_images <= count <= lim.max_style_images:
             raise UploadError(f"give {lim.min_style_images} to {lim.max_style_images} style images (got {count}): "
                               "fewer are memorised rather than learned, more add little")
+        if len(content or []) > lim.max_content_images:
+            raise UploadError(f"give at most {lim.max_content_images} photos (got {len(content)})")
+        check_preset(preset)
         jobs.refuse_if_training()  # before the uploads are saved (start_training checks again)
         if not 1 <= steps <= 100_000 or not 32 <= size <= 512 or not (minutes is None or 0.05 <= minutes <= 600):
             raise UploadError("steps must be in 1..100000, size in 32..512 and minutes in 0.05..600")
@@ -340,11 +355,11 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
             if not (folder / "content").is_dir():
                 from ..data.sample_photos import write_content_crops
                 await run_in_threadpool(write_content_crops, folder / "content", 24, max(size + 16, 144))
-        except BaseException:
+            return jobs.start_training(ident, safe_name(name, "style"), folder / "style", folder / "content",
+                                       preset, steps, size, minutes)
+        except BaseException:  # a refused upload leaves nothing behind
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        return jobs.start_training(ident, safe_name(name, "style"), folder / "style", folder / "content",
-                                   preset, steps, size, minutes)
 
     @app.get("/api/jobs")
     def list_jobs():
@@ -357,6 +372,10 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
     @app.post("/api/jobs/{ident}/cancel")
     def cancel(ident: str):
         return jobs.cancel(ident)
+
+    @app.post("/api/jobs/{ident}/resume")
+    def resume(ident: str):
+        return jobs.resume_training(ident)
 
     @app.get("/api/jobs/{ident}/sample")
     def sample(ident: str):

@@ -6,6 +6,7 @@ Each job keeps its state in workspace/jobs/<id>/job.json, so a page reload, or a
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -20,6 +21,11 @@ from .workspace import UploadError, Workspace, new_id
 PRESETS = {"fast": ("painterly", "default", 5.0), "quality": ("painterly", "default", 20.0)}
 
 
+def check_preset(preset: str) -> None:
+    if preset not in PRESETS:
+        raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
+
+
 def _read_log(path: Path) -> list[dict]:
     records = []
     if path.is_file():
@@ -31,11 +37,75 @@ def _read_log(path: Path) -> list[dict]:
     return records
 
 
+class Adopted:
+    """A training process started by an earlier run of the server (found by the pid in its job.json, and
+    only if that process's command line still names the job's folder): the part of Popen the jobs use."""
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode = pid, None
+
+    @staticmethod
+    def find(pid: int | None, folder: Path) -> "Adopted | None":
+        try:
+            cmdline = Path(f"/proc/{int(pid)}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, TypeError, ValueError):
+            return None
+        return Adopted(int(pid)) if str(folder) in cmdline and "train" in cmdline else None
+
+    def poll(self):
+        if self.returncode is None and not Path(f"/proc/{self.pid}").exists():
+            self.returncode = -1  # unknown: it ran on without us; its export's metadata tells how it ended
+        if self.returncode is None:
+            try:
+                state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                state = "X"
+            if state in ("Z", "X"):
+                self.returncode = -1
+        return self.returncode
+
+    def send_signal(self, sig) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except OSError:
+            pass
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
 class Jobs:
     def __init__(self, workspace: Workspace):
         self.ws = workspace
-        self._procs: dict[str, subprocess.Popen] = {}
+        self._procs: dict[str, subprocess.Popen | Adopted] = {}
+        self._videos: dict[str, tuple[threading.Thread, threading.Event]] = {}
         self._lock = threading.Lock()
+        self._adopt()
+
+    def _adopt(self) -> None:
+        """Trainings an earlier server started and that still run are tracked again (status, cancel, stop);
+        video jobs of an earlier server are marked stopped."""
+        for folder in sorted((self.ws.root / "jobs").iterdir()):
+            try:
+                job = json.loads((folder / "job.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if job.get("status") != "running":
+                continue
+            if job.get("kind") == "train":
+                proc = Adopted.find(job.get("pid"), folder)
+                if proc is not None:
+                    self._procs[job["id"]] = proc
+            else:
+                job["status"] = "stopped"
+                self._write(job)
 
     # ------------------------------------------------------------------ records
 
@@ -68,8 +138,7 @@ class Jobs:
                        steps: int, size: int, minutes: float | None = None) -> dict:
         """Train in a background process until `minutes` of training are spent (the preset's default when
         None) or `steps` are done, whichever comes first."""
-        if preset not in PRESETS:
-            raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
+        check_preset(preset)
         self.refuse_if_training()
         recipe, config, default_minutes = PRESETS[preset]
         minutes = default_minutes if minutes is None else minutes
@@ -88,6 +157,26 @@ class Jobs:
         with self._lock:
             self._procs[ident] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
         log.close()
+        job["pid"] = self._procs[ident].pid  # so that a restarted server finds the process again
+        self._write(job)
+        return self.status(ident)
+
+    def resume_training(self, ident: str) -> dict:
+        """Continue a stopped, failed or cancelled training from its last checkpoint, to its planned end."""
+        job = self._read(ident)
+        run = self._run_dir(ident)
+        if job["kind"] != "train" or job["status"] == "running" or run is None or not (run / "checkpoint.pt").is_file():
+            raise UploadError("only a stopped training with a checkpoint can be resumed", 409)
+        self.refuse_if_training()
+        folder = self.ws.folder("jobs", ident)
+        cmd = [sys.executable, "-m", "styleforge", "train", "--resume", str(run)]
+        job.update(status="running", cancel_requested=False, error=None, resumed=job.get("resumed", 0) + 1)
+        log = open(folder / "train.log", "ab")
+        with self._lock:
+            self._procs[ident] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        log.close()
+        job["pid"] = self._procs[ident].pid
+        self._write(job)
         return self.status(ident)
 
     def _run_dir(self, ident: str) -> Path | None:
@@ -109,14 +198,14 @@ class Jobs:
                 pass
             else:
                 exported = run is not None and (run / "export" / "model.safetensors").is_file()
-                finished = proc.returncode == 0 if proc is not None else step >= job["steps"]
+                finished = proc.returncode == 0 if isinstance(proc, subprocess.Popen) else self._finished(run)
                 done = exported and finished and not job.get("cancel_requested")
                 if done:
                     job["status"] = "done"
                 elif job.get("cancel_requested"):
                     job["status"] = "cancelled"
                 else:
-                    job["status"] = "failed" if proc is not None else "stopped"
+                    job["status"] = "failed" if isinstance(proc, subprocess.Popen) else "stopped"
                     job["error"] = self._log_tail(ident)
                 self._write(job)
         samples = sorted((run / "samples").glob("*.png")) if run else []
@@ -125,8 +214,19 @@ class Jobs:
         return {**job, "step": step, "losses": losses,
                 "progress": 1.0 if job["status"] == "done" else min(1.0, done_part),
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
-                "model_id": f"job:{ident}" if job["status"] in ("done", "cancelled") and run is not None
-                and (run / "export" / "model.safetensors").is_file() else None}
+                "model_id": f"job:{ident}" if job["status"] != "running" and run is not None
+                and (run / "export" / "model.safetensors").is_file() else None,
+                "resumable": job["status"] in ("stopped", "failed", "cancelled") and run is not None
+                and (run / "checkpoint.pt").is_file() and not self._finished(run)}
+
+    @staticmethod
+    def _finished(run: Path | None) -> bool:
+        """Whether the run's export says its training reached its planned end."""
+        try:
+            meta = json.loads((run / "export" / "config.json").read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError, TypeError, AttributeError):
+            return False
+        return isinstance(meta, dict) and meta.get("complete") is True
 
     def _log_tail(self, ident: str) -> str:
         path = self.ws.folder("jobs", ident) / "train.log"
@@ -147,6 +247,12 @@ class Jobs:
 
     def cancel(self, ident: str) -> dict:
         job = self._read(ident)
+        if job["kind"] == "video":
+            thread, stop = self._videos.get(ident, (None, None))
+            if stop is not None:
+                stop.set()
+                thread.join(30)
+            return self.status(ident)
         proc = self._procs.get(ident)
         if job["status"] == "running":
             job["cancel_requested"] = True
@@ -156,7 +262,13 @@ class Jobs:
         return self.status(ident)
 
     def shutdown(self, timeout: float = 30.0) -> None:
-        """Stop running trainings the way Ctrl-C does (each saves a checkpoint and exports), then wait."""
+        """Stop running trainings the way Ctrl-C does (each saves a checkpoint and exports) and video jobs
+        at their next frame, then wait for both."""
+        videos = list(self._videos.items())
+        for _, (_, stop) in videos:
+            stop.set()
+        for _, (thread, _) in videos:
+            thread.join(timeout)
         running = [p for p in self._procs.values() if p.poll() is None]
         for proc in running:
             proc.send_signal(signal.SIGINT)
@@ -168,29 +280,49 @@ class Jobs:
 
     # ------------------------------------------------------------------ video
 
-    def start_video(self, ident: str, stylizer, src: Path, strength: float, stabilize: float) -> dict:
-        from ..inference.video import stylize_video
+    def refuse_if_video_busy(self) -> None:
+        """At most `limits.videos` video jobs at once: an UploadError (409) beyond that."""
+        with self._lock:
+            busy = [i for i, (thread, _) in self._videos.items() if thread.is_alive()]
+        if len(busy) >= self.ws.limits.videos:
+            raise UploadError(f"a video is being stylised (job {busy[0]}): wait for it or cancel it", 409)
 
+    def start_video(self, ident: str, stylizer, src: Path, strength: float, stabilize: float) -> dict:
+        from ..inference.video import VideoCancelled, stylize_video
+        from .security import without_paths
+
+        self.refuse_if_video_busy()
         job = {"id": ident, "kind": "video", "name": src.name, "created": time.time(), "status": "running",
                "frames": 0, "total_frames": 0}
         self._write(job)
         dst = self.ws.folder("jobs", ident) / "output.mp4"
+        stop = threading.Event()
 
         def on_frame(done: int, total: int) -> None:
             job["frames"], job["total_frames"] = done, total
+            if stop.is_set():
+                raise VideoCancelled("cancelled")
             if done % 10 == 0:
                 self._write(job)
 
         def work() -> None:
             try:
-                stylize_video(stylizer, src, dst, strength=strength, stabilize=stabilize, progress=False,
-                              on_frame=on_frame)
+                stats = stylize_video(stylizer, src, dst, strength=strength, stabilize=stabilize, progress=False,
+                                      on_frame=on_frame, max_pixels=self.ws.limits.max_video_pixels)
                 job["status"] = "done"
+                if stats["skipped_packets"] or stats["broke_off"]:
+                    job["warning"] = (f"{stats['skipped_packets']} corrupt packet(s) skipped" if stats["skipped_packets"]
+                                      else "the file breaks off part-way") + f"; {stats['frames']} frames kept"
+            except VideoCancelled:
+                job["status"] = "cancelled"
             except Exception as exc:  # reported to the page; the server keeps running
-                job["status"], job["error"] = "failed", str(exc)
+                job["status"], job["error"] = "failed", without_paths(str(exc))
             self._write(job)
 
-        threading.Thread(target=work, daemon=True, name=f"video-{ident}").start()
+        thread = threading.Thread(target=work, daemon=True, name=f"video-{ident}")
+        with self._lock:
+            self._videos[ident] = (thread, stop)
+        thread.start()
         return self.status(ident)
 
     def output(self, ident: str) -> Path:
