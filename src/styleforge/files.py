@@ -48,3 +48,16 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def ensure_folder(path: str | os.PathLike, what: str) -> Path:
+    """Create folder `path` (and its parents); a path that names an existing file is a one-line error, where
+    mkdir would only say 'File exists'."""
+    from .errors import StyleforgeError
+
+    folder = Path(path)
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            raise StyleforgeError(f"{part}: is a file, not a folder; give a folder for {what}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -57,7 +57,8 @@ def open_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS,
             with Image.open(path) as im:
                 if im.width * im.height > max_pixels:
                     raise ImageReadError(path, f"{im.width}x{im.height} pixels exceeds the limit of {max_pixels:,} "
-                                               "(possible decompression bomb; raise data.max_pixels if intended)")
+                                               "(possible decompression bomb; if intended, raise the limit: "
+                                               "--max-megapixels to stylize, data.max_pixels to train)")
                 im.seek(0)
                 im.load()
                 im = ImageOps.exif_transpose(im)

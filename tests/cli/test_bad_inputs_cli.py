@@ -109,3 +109,25 @@ def test_resuming_from_a_checkpoint_that_would_run_code_is_refused(tmp_path, cap
     torch.save({"step": 1, "networks": {}, "config": "{}", "x": Evil()}, run / "checkpoint.pt", pickle_module=pickle)
     err = _one_line_error(capsys, ["train", "--resume", str(run)])
     assert "refused" in err and not marker.exists()
+
+
+def test_an_output_folder_that_is_a_file_is_named_as_such(tmp_path, capsys):
+    (tmp_path / "taken").write_text("not a folder")
+    err = _one_line_error(capsys, ["train", "dcgan", "--preset", "shapes", "--steps", "1", "--out",
+                                   str(tmp_path / "taken")])
+    assert "taken: is a file, not a folder" in err and "File exists" not in err
+    Image.new("RGB", (20, 20)).save(tmp_path / "a.png")
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (20, 20)).save(tmp_path / "in" / "a.png")
+    err = _one_line_error(capsys, ["stylize", "--style", "monet", "--input", str(tmp_path / "in"), "--output",
+                                   str(tmp_path / "taken" / "sub")])
+    assert "taken: is a file, not a folder" in err
+
+
+def test_stylize_takes_its_own_pixel_limit(tmp_path, capsys):
+    Image.new("RGB", (300, 200)).save(tmp_path / "a.png")
+    err = _one_line_error(capsys, ["stylize", "--style", "monet", "--input", str(tmp_path / "a.png"), "--output",
+                                   str(tmp_path / "o.png"), "--max-megapixels", "0.05"])
+    assert "300x200 pixels exceeds the limit of 50,000" in err and "--max-megapixels" in err
+    assert main(["stylize", "--style", "monet", "--input", str(tmp_path / "a.png"), "--output",
+                 str(tmp_path / "o.png"), "--max-megapixels", "0.1"]) == 0

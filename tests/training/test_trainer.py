@@ -74,10 +74,26 @@ def test_checkpoint_write_is_atomic(tmp_path):
         def __reduce__(self):
             raise RuntimeError("disk full (simulated)")
 
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(OSError, match="could not be written.*disk full"):
         save_checkpoint({"step": 2, "networks": {}, "x": Unsaveable()}, path)
     assert load_checkpoint(path)["step"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
+def test_a_full_disk_while_training_is_one_line_naming_the_checkpoint(tmp_path):
+    """A real write failure: files may not grow past 64 KB (RLIMIT_FSIZE), so torch.save fails part-way."""
+    import subprocess
+    import sys
+
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536)); from styleforge.cli import main; "
+            f"sys.exit(main(['train', 'dcgan', '--preset', 'shapes', '--steps', '3', '--set', 'train.progress=false', "
+            f"'--set', 'train.tensorboard=false', '--set', 'train.eval_every=0', '--set', 'run.output_dir={tmp_path}']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "cannot write the checkpoint at step" in lines[-1] and "checkpoint.pt" in lines[-1], lines[-1]
+    assert "resume with `styleforge train --resume" in lines[-1]
 
 
 def test_checkpoint_that_would_run_code_is_refused(tmp_path):
@@ -140,3 +156,20 @@ def test_a_time_budget_stops_exports_and_resumes(tmp_path, quiet_overrides, caps
     assert state["step"] > first and 2.4 <= state["elapsed_s"] < 60
     steps = [r["step"] for r in read_log(resumed)]
     assert steps == sorted(steps) and steps[-1] == state["step"]
+
+
+def test_resuming_after_images_were_deleted_says_the_data_changed(tmp_path, quiet_overrides, capsys):
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(8):
+        Image.new("RGB", (40, 40), (i * 30, 100, 200)).save(folder / f"{i}.png")
+    common = quiet_overrides + [f"data.source={folder}", "train.batch_size=4", "train.checkpoint_every=2"]
+    run = train(_config(common + ["train.steps=2"]))
+    train(_config(common + ["train.steps=3"]), resume=run)
+    assert "data changed" not in capsys.readouterr().err  # the same images: no warning
+    for i in range(3):
+        (folder / f"{i}.png").unlink()
+    train(_config(common + ["train.steps=4"]), resume=run)
+    err = capsys.readouterr().err
+    assert "the data changed since this run started" in err and "8 images then, 5 now" in err
+    assert "no longer an exact continuation" in err

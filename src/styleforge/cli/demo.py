@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import ensure_folder
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run the built-in demo (no data needed)")
@@ -29,7 +31,7 @@ def run_style(args) -> int:
     from ..imageio import save_image, to_tensor
     from ..inference import Stylizer, resolve_style
 
-    out = Path(args.out)
+    out = ensure_folder(args.out, "--out")
     stylizer = Stylizer.from_pretrained(resolve_style(args.style))
     rows = []
     for name, photo in demo_photos().items():
@@ -48,7 +50,7 @@ def run_gan(args) -> int:
     from ..config import load_config
     from ..training import train
 
-    out = Path(args.out)
+    out = ensure_folder(args.out, "--out")
     config = load_config("shapes", [f"train.steps={args.steps}", f"run.output_dir={out / 'runs'}"], recipe="dcgan")
     run_dir = train(config)
     print(f"demo: a DCGAN learned the built-in 'shapes' set in {run_dir}\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..files import ensure_folder
+
 EXAMPLES = """examples:
   styleforge evaluate --style-name monet --content photos/ --style paintings/ --out eval/
   styleforge evaluate --model runs/00004-cut-monet --content photos/ --style paintings/ --metrics swd,ssim
@@ -47,7 +49,7 @@ def run(args) -> int:
     metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
     result = evaluate_model(stylizer, args.content, args.style, args.size, metrics, args.holdout, args.limit)
     result["model_path"] = str(model_dir)
-    out = Path(args.out)
+    out = ensure_folder(args.out, "--out")
     plots = _training_plots(Path(args.model) if args.model else None, out)
     atomic_write_text(out / "metrics.json", json.dumps(
         {"model": result["model"], "identity": result["identity"], "color_transfer": result["color_transfer"],

@@ -17,6 +17,8 @@ EXAMPLES = """examples:
 def add_parser(sub) -> None:
     import argparse
 
+    from ..imageio import DEFAULT_MAX_PIXELS
+
     p = sub.add_parser("stylize", help="apply a learned style to an image or a folder", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_options(p)
@@ -33,6 +35,9 @@ def add_parser(sub) -> None:
                    help="tile overlap in pixels, at least twice the generator's reach (default: 128)")
     p.add_argument("--overwrite", action="store_true",
                    help="for folders: redo outputs that already exist (default: skip them, so a stopped batch resumes)")
+    p.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6,
+                   help=f"largest image read, in megapixels (default: {DEFAULT_MAX_PIXELS / 1e6:.0f}; a guard "
+                        "against decompression bombs: raise it for real gigapixel prints, which are tiled)")
     p.add_argument("--mask", help="mask image: white = stylise, black = keep the original (resized to each image)")
     p.add_argument("--keep-rect", metavar="X,Y,W,H", help="keep this rectangle untouched (e.g. a logo)")
     p.add_argument("--feather", type=int, default=8, help="mask edge softening radius in pixels (default: 8)")
@@ -54,6 +59,7 @@ def run(args) -> int:
 
     from ..data.datasets import list_image_files
     from ..errors import ImageReadError, StyleforgeError
+    from ..files import ensure_folder
     from ..imageio import icc_profile, read_image, save_array
     from ..inference import open_stylizer
     from ..inference.stylizer import training_note
@@ -69,19 +75,20 @@ def run(args) -> int:
             return out
         from ..inference.masks import apply_mask, feather, load_mask, rect_mask
         h, w = image.shape[:2]
-        mask = load_mask(args.mask, h, w) if args.mask else np.ones((h, w), np.float32)
+        mask = load_mask(args.mask, h, w, max_pixels) if args.mask else np.ones((h, w), np.float32)
         if args.keep_rect:
             mask = mask * rect_mask(h, w, args.keep_rect)
         return apply_mask(image, out, feather(mask, args.feather))
 
+    max_pixels = int(args.max_megapixels * 1e6)
     source = Path(args.input)
     if source.is_file() or not source.exists():
-        image = read_image(source)  # a missing or broken single file is a one-line error
+        image = read_image(source, max_pixels=max_pixels)  # a missing or broken single file is a one-line error
         out = apply(image)
         print(f"wrote {save_array(out, args.output, quality=args.quality, icc=icc_profile(source))}")
         return 0
     files, problems = list_image_files(source)
-    target = Path(args.output)
+    target = ensure_folder(args.output, "--output (the input is a folder)")
     failures = list(problems)
     skipped_done = 0
     for f in tqdm(files, unit="image", file=sys.stderr):
@@ -91,7 +98,7 @@ def run(args) -> int:
             skipped_done += 1
             continue
         try:
-            out = apply(read_image(f))
+            out = apply(read_image(f, max_pixels=max_pixels))
             save_array(out, dest, quality=args.quality, icc=icc_profile(f))
         except (ImageReadError, StyleforgeError) as exc:
             failures.append((str(f), str(exc)))

@@ -29,6 +29,7 @@ class DataReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     held_out: int = 0  # readable or not, set aside by data.holdout_fraction for evaluation
     beyond_limit: int = 0  # left out by a limit (data.limit / data.style_limit)
+    fingerprint: str = ""  # of the kept files' names and sizes: a resumed run tells whether its data changed
 
     def summary(self) -> str:
         line = f"data '{self.source}': {self.kept} images kept, {len(self.skipped)} skipped"
@@ -43,7 +44,31 @@ class DataReport:
 
     def to_dict(self) -> dict:
         return {"source": self.source, "kept": self.kept, "held_out": self.held_out, "beyond_limit": self.beyond_limit,
-                "skipped": [{"file": f, "reason": r} for f, r in self.skipped]}
+                "fingerprint": self.fingerprint, "skipped": [{"file": f, "reason": r} for f, r in self.skipped]}
+
+
+def files_fingerprint(files: list[str]) -> str:
+    """A short hash of the files' names and sizes (a file replaced by another of the same name and size
+    goes unnoticed; a deleted, added or edited one does not)."""
+    digest = hashlib.sha256()
+    for f in sorted(files):
+        try:
+            size = os.stat(f).st_size
+        except OSError:
+            size = -1
+        digest.update(f"{Path(f).name}\0{size}\n".encode("utf-8", "backslashreplace"))
+    return digest.hexdigest()[:16]
+
+
+def data_changes(before: list[dict], now: list[DataReport]) -> list[str]:
+    """What differs between the data reports a run started with and the data found now, one line per source."""
+    changes = []
+    for old, new in zip(before, now):
+        if old.get("kept") != new.kept:
+            changes.append(f"data '{new.source}': {old.get('kept')} images then, {new.kept} now")
+        elif old.get("fingerprint") and new.fingerprint and old["fingerprint"] != new.fingerprint:
+            changes.append(f"data '{new.source}': the same number of images, but other or edited files")
+    return changes
 
 
 def write_reports(reports: list[DataReport], path: str | os.PathLike) -> None:
@@ -150,7 +175,7 @@ def load_folder(folder: str | os.PathLike, *, load_size: int = 0, limit: int = 0
         else:
             images.append(arr)
             kept.append(str(f))
-    report.kept = len(images)
+    report.kept, report.fingerprint = len(images), files_fingerprint(kept)
     if not images:
         detail = f"; first problem: {report.skipped[0][0]}: {report.skipped[0][1]}" if report.skipped else ""
         raise StyleforgeError(f"{folder}: no readable images found{detail}")

@@ -6,6 +6,7 @@ checkpoint cannot execute code.
 """
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 from pathlib import Path
@@ -20,8 +21,13 @@ CHECKPOINT_NAME = "checkpoint.pt"
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    """Raises OSError when the file cannot be written (torch.save reports a full disk as a RuntimeError)."""
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise OSError(errno.EIO, f"the file could not be written, is the disk full? ({first})", str(path)) from None
     return Path(path)
 
 

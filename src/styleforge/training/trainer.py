@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import torch
 
 from ..config import Config, from_dict
 from ..data import BatchSampler, ImageSet, Preprocess, open_source
-from ..data.datasets import write_reports
+from ..data.datasets import data_changes, write_reports
 from .. import distributed as dist
 from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
@@ -115,6 +116,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.device.type) if t.amp == "fp16" else None
         sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
         if self.main:
+            self._warn_if_data_changed([s.report for s in sets.values()])
             write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
             for s in sets.values():
                 print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))
@@ -148,6 +150,18 @@ class Trainer:
             raise ConfigError("train.keep_best selects by eval_swd: keep 'swd' in train.eval_metrics")
         self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
         self.elapsed = 0.0  # seconds spent training, over every resume (train.minutes)
+
+    def _warn_if_data_changed(self, reports) -> None:
+        """On resume: say so when the images differ from those the run started with (deleted, added, edited)."""
+        path = self.run_dir / "data_report.json"
+        try:
+            before = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        changes = data_changes(before if isinstance(before, list) else [], reports)
+        if changes:
+            print("warning: the data changed since this run started (" + "; ".join(changes) + "): the resumed "
+                  "run goes on with the images found now, so it is no longer an exact continuation", file=sys.stderr)
 
     def _recipe_class(self):
         from ..recipes import RECIPES
