@@ -4,6 +4,13 @@ CycleGAN architecture (ResNet-9, 64 channels, 70x70 PatchGAN, LSGAN + cycle + id
 the first row. Each training configuration runs in its own process, so its peak RSS is its own.
 
     python benchmarks/speed.py --steps 3 --json out/bench_speed.json
+    python benchmarks/speed.py --part reference --steps 5   # the reference code side by side (../shared/peers)
+
+`--part reference` runs the unmodified reference CycleGAN, CUT and FastCUT code (../shared/peers/
+bench_reference.py: their own optimize_parameters() and generator) and, right after each, the project's
+row of the same architecture in fp32 and at its defaults (train.amp=auto: bf16 autocast where this CPU
+runs it faster), and prints the ratios (steps/s, peak RSS, stylising ms) with the CPU model: only ratios
+measured in one run on one machine mean anything.
 """
 from __future__ import annotations
 
@@ -42,7 +49,9 @@ GENERATORS_TO_TIME = [  # (label, name, kwargs)
 ]
 
 
-def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) -> dict:
+def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int, amp: str = "off") -> dict:
+    """One recipe's training step timed in this process: `amp` 'off', 'bf16' or 'auto' (resolved here, as
+    the trainer does). s_per_step is the mean, median_s the median of the timed steps."""
     from styleforge import load_config
     from styleforge.recipes import build_recipe
 
@@ -54,13 +63,21 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int) ->
     opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
     domains = r.data_domains(config)
     batch_of = lambda: {d: torch.rand(batch, 3, size, size) * 2 - 1 for d in domains}  # noqa: E731
-    with FlopCounterMode(display=False) as counter:  # the warm-up step, counted: forward and backward
+    from styleforge.training.precision import resolve_amp
+
+    amp = resolve_amp(amp, torch.device("cpu"))
+    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")  # noqa: E731
+    with FlopCounterMode(display=False) as counter, autocast():  # the warm-up step, counted: forward and backward
         r.training_step(batch_of(), opts)
-    start = time.perf_counter()
+    times = []
     for _ in range(steps):
-        r.training_step(batch_of(), opts)
-    seconds = (time.perf_counter() - start) / steps
-    return {"s_per_step": seconds, "images_per_s": batch / seconds, "gflop_per_step": counter.get_total_flops() / 1e9,
+        start = time.perf_counter()
+        with autocast():
+            r.training_step(batch_of(), opts)
+        times.append(time.perf_counter() - start)
+    seconds = sum(times) / steps
+    return {"s_per_step": seconds, "median_s": sorted(times)[len(times) // 2], "amp": amp,
+            "images_per_s": batch / seconds, "gflop_per_step": counter.get_total_flops() / 1e9,
             "gflop_per_s": counter.get_total_flops() / 1e9 / seconds,
             "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
             "params": {k: sum(p.numel() for p in n.parameters()) for k, n in r.networks.items()}}
@@ -139,17 +156,112 @@ def feature_rows(sizes=(128, 256), batch: int = 4, repeats: int = 3) -> list[dic
     return rows
 
 
+PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers" / "bench_reference.py"
+REFERENCE_TRAINING = [  # (reference case, size, project recipe, preset of the same architecture)
+    ("cyclegan", 128, "cyclegan", "monet"),
+    ("cut", 128, "cut", "monet"),
+    ("fastcut", 128, "fastcut", "monet"),
+]
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    import platform
+    return platform.processor() or "unknown CPU"
+
+
+def cpu_flags() -> str:
+    flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    return ", ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags) or "none of avx2/avx512"
+
+
+def _reference(case: str, size: int | None, threads: int) -> dict:
+    cmd = [sys.executable, str(PEERS), "--case", case, "--threads", str(threads)] + (["--size", str(size)] if size else [])
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"reference {case}: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout[out.stdout.index("{"):])
+
+
+def _project(recipe: str, preset: str, size: int, steps: int, amp: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--steps", str(steps), "--amp", amp, "--worker", recipe, preset,
+                          str(size), "1"], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{recipe} {preset}: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def reference_rows(steps: int, threads: int = 2) -> dict:
+    """The reference code's training step and the project's same-architecture step back to back, per case;
+    then the reference generator's stylising time beside the project's (same architecture, and the
+    bundled style's light generator)."""
+    import statistics
+
+    training = []
+    for case, size, recipe, preset in REFERENCE_TRAINING:
+        ref = _reference(case, size, threads)
+        ref_s = statistics.median(ref["times_s"])
+        ref_rss = ref["rss_peak_mib"] / 1024
+        row = {"case": case, "size": size, "reference_s": ref_s, "reference_rss_gib": ref_rss}
+        for amp in ("off", "auto"):
+            mine = _project(recipe, preset, size, steps, amp)
+            key = "fp32" if amp == "off" else "defaults"
+            row.update({f"{key}_amp": mine["amp"], f"{key}_s": mine["median_s"], f"{key}_rss_gib": mine["peak_rss_gib"],
+                        f"{key}_speed_ratio": ref_s / mine["median_s"], f"{key}_memory_ratio": mine["peak_rss_gib"] / ref_rss})
+        training.append(row)
+        print(f"{case:9} {size}px batch 1: reference {ref_s:.3f} s/step, {ref_rss:.2f} GiB | project fp32 "
+              f"{row['fp32_s']:.3f} s ({row['fp32_speed_ratio']:.2f}x speed, {row['fp32_memory_ratio']:.2f}x memory) | "
+              f"defaults ({row['defaults_amp']}) {row['defaults_s']:.3f} s ({row['defaults_speed_ratio']:.2f}x speed, "
+              f"{row['defaults_memory_ratio']:.2f}x memory)", flush=True)
+    stylising = []
+    ref = _reference("infer_cyclegan", None, threads)
+    from styleforge.inference import Stylizer
+    from styleforge.models import GENERATORS
+
+    torch.set_num_threads(threads)
+    resnet = GENERATORS.create("resnet", base_channels=64, blocks=9).eval()
+    bundled = Stylizer.from_pretrained(MONET)
+    for size_key, info in sorted(ref["sizes"].items(), key=lambda kv: int(kv[0])):
+        size = int(size_key)
+        ref_ms = 1000 * statistics.median(info["times_s"])
+        x = torch.rand(1, 3, size, size) * 2 - 1
+        with torch.no_grad():
+            same = best_ms(resnet, x, 5)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                same_bf16 = best_ms(resnet, x, 5)
+        light = best_ms(bundled, x, 5)
+        row = {"size": size, "reference_ms": ref_ms, "resnet9_fp32_ms": same, "resnet9_bf16_ms": same_bf16,
+               "bundled_light_ms": light, "fp32_speed_ratio": ref_ms / same, "bf16_speed_ratio": ref_ms / same_bf16,
+               "defaults_speed_ratio": ref_ms / light}
+        stylising.append(row)
+        print(f"stylise {size}px: reference ResNet-9 {ref_ms:.0f} ms | project ResNet-9 fp32 {same:.0f} ms "
+              f"({row['fp32_speed_ratio']:.2f}x), bf16 {same_bf16:.0f} ms ({row['bf16_speed_ratio']:.2f}x) | bundled "
+              f"light generator {light:.0f} ms ({row['defaults_speed_ratio']:.2f}x)", flush=True)
+    return {"training": training, "stylising": stylising, "reference_raw_infer": ref}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--json", default="out/bench_speed.json")
-    p.add_argument("--part", choices=["all", "training", "stylising", "features"], default="all")
+    p.add_argument("--part", choices=["all", "training", "stylising", "features", "reference"], default="all")
+    p.add_argument("--amp", default="off", help=argparse.SUPPRESS)
     p.add_argument("--only", default="", help="only the training rows whose label contains this text, e.g. to time one row on two versions of the code (default: all rows, the reference first)")
     p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         recipe, preset, size, batch = args.worker
-        print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps)))
+        print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps, args.amp)))
+        return
+    if args.part == "reference":
+        print(f"CPU: {cpu_model()} ({cpu_flags()}), {torch.get_num_threads()} threads", flush=True)
+        result = {"benchmark": "speed-reference", "cpu": cpu_model(), "cpu_flags": cpu_flags(), "threads": 2,
+                  "steps": args.steps, **reference_rows(args.steps)}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2))
+        print(f"wrote {args.json}")
         return
     rows = []
     for label, recipe, preset, size, batch in TRAIN_ROWS if args.part in ("all", "training") else []:

@@ -134,9 +134,9 @@ def test_a_training_that_finished_without_its_server_is_listed_and_a_stopped_one
         job = c.get(f"/api/jobs/{finished}").json()
         assert job["status"] == "done" and job["model_id"] == f"job:{finished}", job
         assert job["model_id"] in [m["id"] for m in c.get("/api/models").json()["models"]]
-        killed = _start(c, 100_000, minutes=0.25)
+        killed = _start(c, 100_000, minutes=0.1)
         _wait(c, killed, lambda j: j["step"] > 0 and j["losses"])
-        time.sleep(2)
+        time.sleep(0.5)
         trainer = _kill_server(c.app)[killed]
         trainer.send_signal(signal.SIGINT)  # it checkpoints and exports part-way, as on a shutdown
         trainer.wait(60)
