@@ -165,11 +165,15 @@ REFERENCE_TRAINING = [  # (reference case, size, project recipe, preset of the s
 
 
 def cpu_model() -> str:
+    """'AMD EPYC (family 25, model 17)': the model name, with family and model where the name is generic."""
+    info = {}
     for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    import platform
-    return platform.processor() or "unknown CPU"
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    if "model name" not in info:
+        import platform
+        return platform.processor() or "unknown CPU"
+    return f"{info['model name']} (family {info.get('cpu family', '?')}, model {info.get('model', '?')})"
 
 
 def cpu_flags() -> str:
@@ -191,6 +195,39 @@ def _project(recipe: str, preset: str, size: int, steps: int, amp: str) -> dict:
     if out.returncode:
         raise RuntimeError(f"{recipe} {preset}: {out.stderr.strip().splitlines()[-1:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def stylise_worker(threads: int, sizes=("256", "512"), repeats: int = 5) -> dict:
+    """In a fresh process, as the reference's inference case runs: median ms of the ResNet-9 generator (fp32,
+    bf16 autocast) and of the bundled style through the Stylizer, one image, inference mode."""
+    import statistics
+
+    from styleforge.inference import Stylizer
+    from styleforge.models import GENERATORS
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    resnet = GENERATORS.create("resnet", base_channels=64, blocks=9).eval()
+    bundled = Stylizer.from_pretrained(MONET)
+
+    def median_ms(fn, x):
+        fn(x)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn(x)
+            times.append(time.perf_counter() - start)
+        return 1000 * statistics.median(times)
+
+    rows = {}
+    with torch.inference_mode():
+        for size in sizes:
+            x = torch.rand(1, 3, int(size), int(size)) * 2 - 1
+            rows[size] = {"resnet9_fp32_ms": median_ms(resnet, x)}
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                rows[size]["resnet9_bf16_ms"] = median_ms(resnet, x)
+            rows[size]["bundled_light_ms"] = median_ms(bundled, x)
+    return rows
 
 
 def reference_rows(steps: int, threads: int = 2) -> dict:
@@ -217,28 +254,18 @@ def reference_rows(steps: int, threads: int = 2) -> dict:
               f"{row['defaults_memory_ratio']:.2f}x memory)", flush=True)
     stylising = []
     ref = _reference("infer_cyclegan", None, threads)
-    from styleforge.inference import Stylizer
-    from styleforge.models import GENERATORS
-
-    torch.set_num_threads(threads)
-    resnet = GENERATORS.create("resnet", base_channels=64, blocks=9).eval()
-    bundled = Stylizer.from_pretrained(MONET)
+    out = subprocess.run([sys.executable, __file__, "--stylise-worker", str(threads)], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"stylise worker: {out.stderr.strip().splitlines()[-1:]}")
+    mine = json.loads(out.stdout.strip().splitlines()[-1])
     for size_key, info in sorted(ref["sizes"].items(), key=lambda kv: int(kv[0])):
-        size = int(size_key)
-        ref_ms = 1000 * statistics.median(info["times_s"])
-        x = torch.rand(1, 3, size, size) * 2 - 1
-        with torch.no_grad():
-            same = best_ms(resnet, x, 5)
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                same_bf16 = best_ms(resnet, x, 5)
-        light = best_ms(bundled, x, 5)
-        row = {"size": size, "reference_ms": ref_ms, "resnet9_fp32_ms": same, "resnet9_bf16_ms": same_bf16,
-               "bundled_light_ms": light, "fp32_speed_ratio": ref_ms / same, "bf16_speed_ratio": ref_ms / same_bf16,
-               "defaults_speed_ratio": ref_ms / light}
+        ref_ms, m = 1000 * statistics.median(info["times_s"]), mine[size_key]
+        row = {"size": int(size_key), "reference_ms": ref_ms, **m, "fp32_speed_ratio": ref_ms / m["resnet9_fp32_ms"],
+               "bf16_speed_ratio": ref_ms / m["resnet9_bf16_ms"], "defaults_speed_ratio": ref_ms / m["bundled_light_ms"]}
         stylising.append(row)
-        print(f"stylise {size}px: reference ResNet-9 {ref_ms:.0f} ms | project ResNet-9 fp32 {same:.0f} ms "
-              f"({row['fp32_speed_ratio']:.2f}x), bf16 {same_bf16:.0f} ms ({row['bf16_speed_ratio']:.2f}x) | bundled "
-              f"light generator {light:.0f} ms ({row['defaults_speed_ratio']:.2f}x)", flush=True)
+        print(f"stylise {size_key}px: reference ResNet-9 {ref_ms:.0f} ms | project ResNet-9 fp32 {m['resnet9_fp32_ms']:.0f} ms "
+              f"({row['fp32_speed_ratio']:.2f}x), bf16 {m['resnet9_bf16_ms']:.0f} ms ({row['bf16_speed_ratio']:.2f}x) | "
+              f"bundled light generator {m['bundled_light_ms']:.0f} ms ({row['defaults_speed_ratio']:.2f}x)", flush=True)
     return {"training": training, "stylising": stylising, "reference_raw_infer": ref}
 
 
@@ -248,12 +275,16 @@ def main() -> None:
     p.add_argument("--json", default="out/bench_speed.json")
     p.add_argument("--part", choices=["all", "training", "stylising", "features", "reference"], default="all")
     p.add_argument("--amp", default="off", help=argparse.SUPPRESS)
+    p.add_argument("--stylise-worker", type=int, metavar="THREADS", help=argparse.SUPPRESS)
     p.add_argument("--only", default="", help="only the training rows whose label contains this text, e.g. to time one row on two versions of the code (default: all rows, the reference first)")
     p.add_argument("--worker", nargs=4, metavar=("RECIPE", "PRESET", "SIZE", "BATCH"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         recipe, preset, size, batch = args.worker
         print(json.dumps(train_worker(recipe, preset, int(size), int(batch), args.steps, args.amp)))
+        return
+    if args.stylise_worker:
+        print(json.dumps(stylise_worker(args.stylise_worker)))
         return
     if args.part == "reference":
         print(f"CPU: {cpu_model()} ({cpu_flags()}), {torch.get_num_threads()} threads", flush=True)

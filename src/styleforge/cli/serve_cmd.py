@@ -17,6 +17,8 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     p.add_argument("--workspace", default="styleforge-workspace",
                    help="folder for uploads, results, models and jobs (default: ./styleforge-workspace)")
+    p.add_argument("--runs", default="runs", help="folder of `styleforge train` run folders whose exported models are "
+                                                   "listed too (default: ./runs)")
     p.add_argument("--max-upload-mb", type=int, default=50, help="largest image or model upload (default: 50)")
     p.add_argument("--max-megapixels", type=float, default=50, help="largest image in megapixels (default: 50)")
     p.add_argument("--queue", type=int, default=32, help="stylise requests that may wait before 'busy' (default: 32)")
@@ -28,5 +30,5 @@ def run(args) -> int:
 
     serve(args.workspace, args.host, args.port,
           Limits(max_upload_bytes=args.max_upload_mb * 2**20, max_pixels=int(args.max_megapixels * 1e6),
-                 queue=args.queue))
+                 queue=args.queue), runs=args.runs)
     return 0

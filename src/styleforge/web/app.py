@@ -51,18 +51,33 @@ class Models:
     """Model ids -> stylisers: 'style:NAME' (bundled), 'upload:NAME' (workspace/models), 'job:ID' (trained).
     The last `cached` stylisers opened stay loaded (each mix of a multi-style model is one)."""
 
-    def __init__(self, workspace: Workspace, jobs: Jobs, cached: int = 4):
+    def __init__(self, workspace: Workspace, jobs: Jobs, cached: int = 4, runs: Path | None = None):
+        """`runs`: a folder of CLI run folders (`styleforge train --out`), whose exports are listed as 'run:NAME'."""
         self.ws, self.jobs, self.cached, self._cache = workspace, jobs, cached, collections.OrderedDict()
+        self.runs = Path(runs).resolve() if runs else None
 
     def list(self) -> list[dict]:
         """Every model; a multi-style model also as one entry per style, id 'MODEL#STYLE'."""
+        day = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))  # noqa: E731
         items = [{"id": f"style:{n}", "label": f"{n} (bundled)"} for n in bundled_styles()]
         for folder in sorted((self.ws.root / "models").iterdir()):
             if not folder.name.startswith(".") and (folder / "config.json").is_file():
-                items.append({"id": f"upload:{folder.name}", "label": f"{folder.name} (uploaded)"})
+                items.append({"id": f"upload:{folder.name}",
+                              "label": f"{folder.name} (uploaded {day((folder / 'config.json').stat().st_mtime)})"})
         for job in self.jobs.all():
             if job["kind"] == "train" and job.get("model_id"):
-                items.append({"id": job["model_id"], "label": f"{job['name']} (trained here)"})
+                images = job.get("style_images")
+                items.append({"id": job["model_id"], "label": f"{job['name']} (trained here {day(job['created'])}"
+                              + (f" from {images} images" if images else "") + f", {job['preset']})"})
+        for folder in self.run_exports():
+            items.append({"id": f"run:{folder.parent.name}",
+                          "label": f"{folder.parent.name} (run folder, {day((folder / 'config.json').stat().st_mtime)})"})
+        seen: dict[str, int] = {}
+        for item in items:  # two trainings named alike: 'name (...)' and 'name #2 (...)'
+            base, _, rest = item["label"].partition(" (")
+            seen[base] = seen.get(base, 0) + 1
+            if seen[base] > 1:
+                item["label"] = f"{base} #{seen[base]} ({rest}"
         out = []
         for item in items:
             try:
@@ -72,6 +87,12 @@ class Models:
             out.append(item)
             out += [{"id": f"{item['id']}#{n}", "label": f"{item['label'].split(' (')[0]}: {n}"} for n in names]
         return out
+
+    def run_exports(self) -> list[Path]:
+        """Exports of the CLI's run folders under `runs` (newest last)."""
+        if self.runs is None or not self.runs.is_dir():
+            return []
+        return [p / "export" for p in sorted(self.runs.iterdir()) if (p / "export" / "config.json").is_file()]
 
     def style_names(self, model_id: str) -> list[str]:
         folder = self.folder(model_id)
@@ -89,6 +110,10 @@ class Models:
             return self.ws.model_folder(name)
         if kind == "job":
             folder = self.jobs.export_dir(name)
+            if folder is not None:
+                return folder
+        if kind == "run":
+            folder = next((p for p in self.run_exports() if p.parent.name == name), None)
             if folder is not None:
                 return folder
         raise UploadError(f"unknown model '{safe_name(model_id)}'", 404)
@@ -206,14 +231,15 @@ def body_limit(limits: Limits) -> Callable[[str], int]:
 
 
 def create_app(workspace: str | Path, limits: Limits | None = None, token: str | None = None,
-               allowed_hosts: set[str] | frozenset[str] | None = LOOPBACK) -> FastAPI:
+               allowed_hosts: set[str] | frozenset[str] | None = LOOPBACK, runs: str | Path | None = None) -> FastAPI:
     """`token`: required on every request when given (see web.security); `allowed_hosts`: the Host names
-    the app answers (None: any, for a server bound beyond loopback, which must then have a token)."""
+    the app answers (None: any, for a server bound beyond loopback, which must then have a token); `runs`:
+    a folder of CLI run folders whose exports are listed too."""
     if allowed_hosts is None and token is None:
         raise ValueError("an app that answers any Host must have an access token")
     ws = Workspace(workspace, limits)
     jobs = Jobs(ws)
-    models = Models(ws, jobs)
+    models = Models(ws, jobs, runs=runs)
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
@@ -326,7 +352,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
                 raise UploadError(f"{label}: not a video file PyAV can read") from None
             except StyleforgeError as exc:
                 raise UploadError(str(exc).replace(" (--max-megapixels)", ""), 413) from None
-            return jobs.start_video(ident, stylizer, src, strength, stabilize)
+            return jobs.start_video(ident, stylizer, src, strength, stabilize, name=label)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -389,7 +415,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
 
 
 def serve(workspace: str | Path, host: str = "127.0.0.1", port: int = 7860, limits: Limits | None = None,
-          token: str | None = None) -> None:
+          token: str | None = None, runs: str | Path | None = "runs") -> None:
     """Serve on host:port with an access token (a fresh one per start unless given), printed in the URL to
     open. On loopback only requests addressed to loopback names are answered; beyond it, any Host with the
     token."""
@@ -404,5 +430,5 @@ def serve(workspace: str | Path, host: str = "127.0.0.1", port: int = 7860, limi
               "with the access token in the address below")
     shown = f"[{host}]" if ":" in host else host
     print(f"styleforge web app: http://{shown}:{port}/?token={token}  (workspace: {Path(workspace).resolve()})")
-    app = create_app(workspace, limits, token=token, allowed_hosts=LOOPBACK if loopback else None)
+    app = create_app(workspace, limits, token=token, allowed_hosts=LOOPBACK if loopback else None, runs=runs)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -151,7 +151,8 @@ class Jobs:
                    f"train.sample_every={max(1, steps // 5)}", f"train.checkpoint_every={max(1, steps // 5)}",
                    f"painterly.gather_images={max(4, min(64, steps))}", f"run.name={name}") for a in ("--set", kv)]
         job = {"id": ident, "kind": "train", "name": name, "preset": preset, "steps": steps, "size": size,
-               "minutes": minutes, "created": time.time(), "status": "running"}
+               "minutes": minutes, "created": time.time(), "status": "running",
+               "style_images": sum(1 for p in Path(style_dir).iterdir() if p.is_file())}
         self._write(job)
         log = open(folder / "train.log", "wb")
         with self._lock:
@@ -211,8 +212,10 @@ class Jobs:
         samples = sorted((run / "samples").glob("*.png")) if run else []
         budget_s = 60 * (job.get("minutes") or 0)  # whichever of the steps and the time budget ends first
         done_part = max(step / max(1, job["steps"]), elapsed / budget_s if budget_s else 0.0)
-        return {**job, "step": step, "losses": losses,
-                "progress": 1.0 if job["status"] == "done" else min(1.0, done_part),
+        progress = 1.0 if job["status"] == "done" else min(1.0, done_part)
+        # time left: from the training time logged so far (the budget counts only training, not start-up)
+        eta = elapsed * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
+        return {**job, "step": step, "losses": losses, "progress": progress, "eta_s": eta,
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
                 "model_id": f"job:{ident}" if job["status"] != "running" and run is not None
                 and (run / "export" / "model.safetensors").is_file() else None,
@@ -287,13 +290,15 @@ class Jobs:
         if len(busy) >= self.ws.limits.videos:
             raise UploadError(f"a video is being stylised (job {busy[0]}): wait for it or cancel it", 409)
 
-    def start_video(self, ident: str, stylizer, src: Path, strength: float, stabilize: float) -> dict:
+    def start_video(self, ident: str, stylizer, src: Path, strength: float, stabilize: float,
+                    name: str | None = None) -> dict:
+        """`name`: the uploaded file's (cleaned) name, shown in the job list."""
         from ..inference.video import VideoCancelled, stylize_video
         from .security import without_paths
 
         self.refuse_if_video_busy()
-        job = {"id": ident, "kind": "video", "name": src.name, "created": time.time(), "status": "running",
-               "frames": 0, "total_frames": 0}
+        job = {"id": ident, "kind": "video", "name": name or src.name, "created": time.time(), "status": "running",
+               "frames": 0, "total_frames": 0, "started": time.time()}
         self._write(job)
         dst = self.ws.folder("jobs", ident) / "output.mp4"
         stop = threading.Event()
@@ -340,7 +345,10 @@ class Jobs:
         if job["status"] == "running" and not any(t.name == f"video-{ident}" for t in threading.enumerate()):
             job["status"] = "stopped"  # the server restarted while it ran
         total = job.get("total_frames") or 0
-        return {**job, "progress": 1.0 if job["status"] == "done" else (job["frames"] / total if total else 0.0),
+        progress = 1.0 if job["status"] == "done" else (job["frames"] / total if total else 0.0)
+        spent = time.time() - job.get("started", job["created"])
+        eta = spent * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
+        return {**job, "progress": progress, "eta_s": eta,
                 "output_url": f"/api/jobs/{ident}/output" if job["status"] == "done" else None}
 
     def all(self) -> list[dict]:
