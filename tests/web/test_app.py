@@ -207,3 +207,26 @@ def test_stopping_the_server_checkpoints_running_trainings(tmp_path):
     assert proc.poll() is not None  # stopped with the server, not left running
     run = next((tmp_path / "ws" / "jobs" / ident / "runs").iterdir())
     assert (run / "checkpoint.pt").is_file() and (run / "export" / "model.safetensors").is_file()
+
+
+def test_cli_run_folders_are_listed_and_names_stay_unique(tmp_path):
+    import shutil
+
+    from styleforge.models import GENERATORS, save_pretrained
+
+    runs = tmp_path / "runs"
+    save_pretrained(GENERATORS.create("light", base_channels=4, blocks=1), runs / "00003-painterly-mine" / "export",
+                    metadata={"task": "image"})
+    (runs / "00004-not-finished").mkdir()  # no export yet: not listed
+    with TestClient(create_app(tmp_path / "ws", runs=runs), base_url="http://127.0.0.1") as c:
+        folder = tmp_path / "up"
+        shutil.copytree(runs / "00003-painterly-mine" / "export", folder)
+        files = {"config": ("config.json", (folder / "config.json").read_bytes()),
+                 "weights": ("model.safetensors", (folder / "model.safetensors").read_bytes())}
+        assert c.post("/api/models", data={"name": "monet"}, files=files).status_code == 200
+        models = {m["id"]: m["label"] for m in c.get("/api/models").json()["models"]}
+        assert "run:00003-painterly-mine" in models and not any("not-finished" in k for k in models)
+        assert models["style:monet"] == "monet (bundled)" and models["upload:monet"].startswith("monet #2 (uploaded ")
+        assert len(set(models.values())) == len(models)
+        r = c.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": "run:00003-painterly-mine"})
+        assert r.status_code == 200, r.text

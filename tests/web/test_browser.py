@@ -85,6 +85,7 @@ def test_stylise_an_image_and_download_it(page, tmp_path):
     photo = tmp_path / "holiday.png"
     Image.fromarray(demo_photos(360)["grace_hopper"]).save(photo)
     width, height = Image.open(photo).size
+    assert not page.is_visible("#result") and not page.is_visible("#download-link")  # no broken images at first
     page.set_input_files("#image-input", str(photo))
     page.click("#stylize-btn")
     page.wait_for_function("document.getElementById('after-img').naturalWidth > 0")
