@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from styleforge.runtime import choose_wait_policy
+
+choose_wait_policy()  # as the CLI does: on a busy machine the suite's threads sleep instead of spinning
+
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("STYLEFORGE_DATA", str((REPO / ".." / "shared" / "data").resolve()))
 DATA = Path(os.environ["STYLEFORGE_DATA"])

@@ -109,6 +109,9 @@ class Trainer:
             torch.set_num_threads(t.threads)
         self.rank, self.world = dist.setup()
         self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
+        if self.main and t.progress:
+            from ..runtime import describe_threads
+            print(describe_threads(torch.get_num_threads()))
         self.device = dist.local_device(resolve_device(t.device))
         if t.cudnn_benchmark:
             torch.backends.cudnn.benchmark = True
