@@ -63,7 +63,7 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int, am
     opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
     domains = r.data_domains(config)
     batch_of = lambda: {d: torch.rand(batch, 3, size, size) * 2 - 1 for d in domains}  # noqa: E731
-    from styleforge.training.precision import resolve_amp
+    from styleforge.precision import resolve_amp
 
     amp = resolve_amp(amp, torch.device("cpu"))
     autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16")  # noqa: E731

@@ -60,3 +60,25 @@ def test_loaded_stylizer_picks_the_memory_layout_and_keeps_the_numbers(tmp_path,
     with torch.no_grad():
         expected = Stylizer(g)(x)
     assert out.is_contiguous() and torch.allclose(out, expected, atol=1e-5)
+
+
+def test_bf16_stylising_stays_within_one_level_of_fp32():
+    """The bundled styles' light generators under bf16 autocast (what --precision auto picks on a CPU with
+    bf16 units): every output pixel within 1/255 of fp32."""
+    import numpy as np
+    import torch
+
+    from styleforge.inference import Stylizer, bundled_styles
+    from styleforge.precision import cpu_has_bf16, resolve_inference_amp
+
+    rng = np.random.default_rng(0)
+    low = torch.from_numpy(rng.random((1, 3, 10, 10))).float()
+    photo = (torch.nn.functional.interpolate(low, size=(160, 200), mode="bicubic")[0].clamp(0, 1)
+             .permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+    for name in ("monet", "vangogh"):
+        fp32 = Stylizer.from_pretrained(bundled_styles()[name]).stylize_array(photo)
+        bf16 = Stylizer.from_pretrained(bundled_styles()[name], amp="bf16")
+        assert bf16.autocast
+        diff = np.abs(fp32.astype(int) - bf16.stylize_array(photo))
+        assert diff.max() <= 1 and diff.mean() < 0.1, (name, diff.max(), diff.mean())
+    assert resolve_inference_amp("auto", torch.device("cpu")) == ("bf16" if cpu_has_bf16() else "off")

@@ -10,8 +10,8 @@ from ..runtime import choose_wait_policy
 choose_wait_policy()  # before any command module loads torch: idle threads sleep on a busy machine
 
 from ..errors import StyleforgeError  # noqa: E402
-from . import (data_cmd,  # noqa: E402 demo, distill_cmd, evaluate_cmd, export_cmd, optimize_cmd, sample, serve_cmd, styles_cmd,
-               stylize, train_cmd, video_cmd)
+from . import (data_cmd, demo, distill_cmd, evaluate_cmd, export_cmd, optimize_cmd, sample,  # noqa: E402
+               serve_cmd, styles_cmd, stylize, train_cmd, video_cmd)
 
 COMMANDS = (demo, train_cmd, distill_cmd, stylize, optimize_cmd, video_cmd, evaluate_cmd, export_cmd, sample, styles_cmd,
             data_cmd, serve_cmd)

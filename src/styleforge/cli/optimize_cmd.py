@@ -38,7 +38,7 @@ def run(args) -> int:
     from ..imageio import read_image, save_image, to_tensor
     from ..inference.optimize import optimize_images, style_grams
     from ..metrics.evaluate import load_square
-    from ..training.precision import resolve_amp
+    from ..precision import resolve_amp
 
     if not 32 <= args.size <= 2048 or not 1 <= args.steps <= 10_000:
         raise StyleforgeError("--size must be in 32..2048 and --steps in 1..10000")

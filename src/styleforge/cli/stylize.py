@@ -44,6 +44,11 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def amp_of(args) -> str:
+    """--precision -> Stylizer's amp."""
+    return {"fp32": "off"}.get(getattr(args, "precision", "auto"), getattr(args, "precision", "auto"))
+
+
 def add_model_options(p) -> None:
     """--style / --model, shared by the commands that stylise (see inference.open_stylizer)."""
     src = p.add_mutually_exclusive_group(required=True)
@@ -51,6 +56,9 @@ def add_model_options(p) -> None:
     src.add_argument("--model", help="a run folder, an export folder or an .onnx file; PATH=W,PATH=W blends several")
     p.add_argument("--styles", metavar="NAME=W,...", help="for a multi-style model: which of its styles, mixed by "
                                                           "weight (default: its first style)")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="auto: bf16 autocast on a CPU with bf16 units (1.5x faster for the bundled styles, output "
+                        "within 1/255), else fp32 (default: auto)")
 
 
 def run(args) -> int:
@@ -64,7 +72,7 @@ def run(args) -> int:
     from ..inference import open_stylizer
     from ..inference.stylizer import training_note
 
-    stylizer = open_stylizer(args.style, args.model, getattr(args, "styles", None))
+    stylizer = open_stylizer(args.style, args.model, getattr(args, "styles", None), amp=amp_of(args))
     note = training_note(getattr(stylizer, "metadata", {}))
     if note:
         print(note, file=sys.stderr)

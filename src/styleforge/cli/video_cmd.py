@@ -31,7 +31,9 @@ def run(args) -> int:
     from ..inference import open_stylizer
     from ..inference.video import stylize_video
 
-    stylizer = open_stylizer(args.style, args.model, args.styles)
+    from .stylize import amp_of
+
+    stylizer = open_stylizer(args.style, args.model, args.styles, amp=amp_of(args))
     stats = stylize_video(stylizer, args.input, args.output, args.strength, args.preserve_color, args.stabilize,
                           crf=args.crf, max_pixels=int(args.max_megapixels * 1e6))
     print(f"wrote {args.output}: {stats['frames']} frames at {stats['fps']:.2f} frames/s"

@@ -39,10 +39,11 @@ class FusedStylizer(StylizerBase):
         return sum(w * s.styled(images, offset) for s, w in zip(self.stylizers, self.weights) if w > 0)
 
 
-def open_stylizer(style: str | None = None, model: str | None = None, styles: str | None = None) -> StylizerBase:
+def open_stylizer(style: str | None = None, model: str | None = None, styles: str | None = None,
+                  amp: str = "auto") -> StylizerBase:
     """--style NAME[=W],... (bundled styles) or --model PATH[=W],... (runs, export folders, .onnx files)
     -> one stylizer, or a FusedStylizer when several are named. `styles`: the style mix of a multi-style
-    model ('NAME=W,...'; its style codes are interpolated, not its outputs)."""
+    model ('NAME=W,...'; its style codes are interpolated, not its outputs). `amp`: see Stylizer."""
     specs = parse_weighted(style or model or "")
 
     def one(name: str) -> StylizerBase:
@@ -50,7 +51,7 @@ def open_stylizer(style: str | None = None, model: str | None = None, styles: st
             from .onnx_stylizer import OnnxStylizer
             return OnnxStylizer(name)
         return Stylizer.from_pretrained(resolve_style(name, None) if style else resolve_style(None, name),
-                                        styles=styles)
+                                        styles=styles, amp=amp)
 
     stylizers = [one(name) for name, _ in specs]
     return stylizers[0] if len(stylizers) == 1 else FusedStylizer(stylizers, [w for _, w in specs])

@@ -406,7 +406,7 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
         name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
         run_dir = dist.broadcast(new_run_dir(config.run.output_dir, name) if dist.is_main() else None)
         if config.train.amp == "auto":  # resolved once, on rank 0, and saved: a resume keeps the choice
-            from .precision import resolve_amp
+            from ..precision import resolve_amp
             config.train.amp = dist.broadcast(resolve_amp("auto", dist.local_device(resolve_device(config.train.device)))
                                               if dist.is_main() else None)
             if dist.is_main():

@@ -126,7 +126,7 @@ class Models:
         key = (model_id, json.dumps(styles, sort_keys=True), (folder / "model.safetensors").stat().st_mtime,
                len(list((folder / "adapters").glob("*.safetensors"))) if (folder / "adapters").is_dir() else 0)
         if key not in self._cache:
-            self._cache[key] = Stylizer.from_pretrained(folder, styles=styles)
+            self._cache[key] = Stylizer.from_pretrained(folder, styles=styles, amp="auto")
             while len(self._cache) > self.cached:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)

@@ -59,6 +59,7 @@ class LightGenerator(nn.Module):
     size_multiple = 4
     #: faster in channels-last memory on the CPU (benchmarks/speed.py: 1.3-2x); the Stylizer uses it
     prefers_channels_last = True
+    autocast_safe = True  # under bf16 autocast its output stays within 1/255 of fp32 (tests/inference/test_stylizer.py)
 
     def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2, noise_channels: int = 0,
                  output: str = "tanh"):

@@ -45,6 +45,29 @@ def cpu_bf16_speedup() -> float:
     return _best_seconds(step(False)) / _best_seconds(step(True))
 
 
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Whether this CPU lists bf16 arithmetic units (AVX512-BF16 or AMX-BF16) in /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_inference_amp(amp: str, device: torch.device) -> str:
+    """'auto' -> 'bf16' where the device has bf16 units (a cheap check, no probe: stylising one image must not
+    pay a second of probing), else 'off'; 'bf16' and 'off' unchanged."""
+    if amp not in ("auto", "bf16", "off"):
+        raise ValueError(f"unknown precision '{amp}'; valid: auto, bf16, off")
+    if amp != "auto":
+        return amp
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "off"
+    return "bf16" if device.type == "cpu" and cpu_has_bf16() else "off"
+
+
 def resolve_amp(amp: str, device: torch.device) -> str:
     """'auto' -> 'bf16' or 'off' for this device; other values unchanged."""
     if amp != "auto":
