@@ -46,6 +46,9 @@ GENERATORS_TO_TIME = [  # (label, name, kwargs)
     ("light b32/4 (bundled monet)", "light", {"base_channels": 32, "blocks": 4}),
     ("light b16/2", "light", {"base_channels": 16, "blocks": 2}),
     ("light b12/2", "light", {"base_channels": 12, "blocks": 2}),
+    ("filters, every stage at its start", "filters", {}),
+    ("filters, cartoon (kuwahara2 + posterise 4 after box1 + ink)", "filters",
+     {"moves": ("kuwahara2=0.5", "posterise=4+box1", "ink=0.5")}),
 ]
 
 
@@ -102,7 +105,14 @@ def generator_rows(sizes=(256, 512, 1024)) -> list[dict]:
 
     rows = []
     for label, name, kwargs in GENERATORS_TO_TIME:
+        kwargs = dict(kwargs)
+        moves = kwargs.pop("moves", ())
         g = GENERATORS.create(name, **kwargs).eval()
+        if moves:  # a filters generator as its structural search leaves it: the other stages switched off
+            named = dict(g.search_moves())
+            g.switch_off()
+            for move in moves:
+                named[move](g)
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             g(torch.zeros(1, 3, 256, 256))
         row = {"generator": label, "params": sum(p.numel() for p in g.parameters()),

@@ -99,3 +99,30 @@ def test_the_colour_stages_alone_fit_the_film_grade():
     psnr = 10 * math.log10(4 / (g(x) - target).pow(2).mean().item())  # images in [-1, 1]
     assert psnr > 40, psnr
     assert all(torch.equal(a, b) for a, b in zip(structure, (g.smoothing, g.posterise, g.ink_strength)))
+
+
+@pytest.mark.parametrize("names", [(), ("kuwahara2=0.5",), ("posterise=4+box1", "ink=0.5"),
+                                   ("kuwahara3=1.0", "box2=0.5", "posterise=6", "ink=1.0")])
+def test_the_inference_path_matches_the_full_chain_within_one_level(names):
+    """Without gradients the generator computes only the stages in use and looks the tone curves up; the
+    output must stay within 1/255 of the full, differentiable chain (and equal it almost everywhere)."""
+    torch.manual_seed(0)
+    g = _apply(GENERATORS.create("filters"), *names)
+    with torch.no_grad():
+        g.curves.normal_(0, 0.1)
+        g.tints.normal_(0, 0.05)
+        g.matrix.add_(0.05 * torch.randn(3, 3))
+    x = _photos(2, 64)
+    with torch.no_grad():
+        fast = g(x)
+    full = g.render(g.prepare(x), fast=False).detach()
+    diff = (fast - full).abs() * 127.5  # in 0..255 levels
+    assert diff.max() <= 1.0 and (diff > 1e-3).float().mean() < 1e-3, (diff.max(), (diff > 1e-3).float().mean())
+
+
+def test_piecewise_lookup_equals_the_hat_sum():
+    from styleforge.models.generators.filters import piecewise_linear_lookup
+
+    u = torch.linspace(-0.2, 1.2, 1001).view(1, 1, 1, -1)
+    values = torch.randn(9)
+    assert torch.allclose(piecewise_linear_lookup(u, values), piecewise_linear(u, values), atol=1e-6)
