@@ -21,7 +21,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -235,24 +234,12 @@ def web_security(root: Path) -> None:
 
 @contextlib.contextmanager
 def live_server(workspace: Path, **limits):
-    import uvicorn
-
     from styleforge.web import Limits, create_app
+    from web_helpers import served
 
     app = create_app(workspace, Limits(**limits))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
+    with served(app) as port:
         yield app, port
-    finally:
-        server.should_exit = True
-        thread.join(20)
 
 
 def resources(root: Path) -> None:

@@ -2,7 +2,6 @@
 model upload validation, busy answers, training jobs that finish and can be cancelled."""
 import io
 import json
-import time
 
 import numpy as np
 import pytest
@@ -11,12 +10,10 @@ from PIL import Image
 
 from styleforge.inference import bundled_styles
 from styleforge.web import Limits, create_app
+from web_helpers import png_bytes, wait_for_job
 
 
-def _png(w=64, h=48, seed=0) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
+_png = png_bytes
 
 
 @pytest.fixture
@@ -108,14 +105,7 @@ def test_a_full_queue_answers_busy(client):
     gate.pending = 0
 
 
-def _wait(client, ident, done, timeout=240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{ident}").json()
-        if done(job):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job did not finish: {job}")
+_wait = wait_for_job
 
 
 def test_training_job_runs_to_the_end_and_its_model_is_listed(client):

@@ -3,9 +3,6 @@ download it, an oversized upload's message, a training job watched to the end (a
 reload), a video stylised and downloaded, styles mixed with sliders. Screenshots of each screen go to
 out/screenshots/ (the test run's output)."""
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,30 +19,15 @@ if CHROMIUM is None:
                 allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from styleforge.web import Limits, create_app
+    from web_helpers import served
 
     workspace = tmp_path_factory.mktemp("ws")
     app = create_app(workspace, Limits(max_upload_bytes=3 * 2**20, max_pixels=4_000_000), token=TOKEN)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

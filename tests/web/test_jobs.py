@@ -13,17 +13,15 @@ import av
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from styleforge.web import Limits, create_app
+from web_helpers import png_bytes, wait_for_job
 
 LOCAL = "http://127.0.0.1"
 
 
 def _png(w=80, h=80, seed=0) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
+    return png_bytes(w, h, seed)
 
 
 def _clip(frames=8, width=64, height=48) -> bytes:
@@ -42,14 +40,7 @@ def _clip(frames=8, width=64, height=48) -> bytes:
 STYLE = [("style", (f"s{i}.png", _png(seed=i))) for i in range(10)]
 
 
-def _wait(client, ident, done, timeout=240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{ident}").json()
-        if done(job):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job did not get there: {job}")
+_wait = wait_for_job
 
 
 @pytest.fixture

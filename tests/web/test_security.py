@@ -2,27 +2,21 @@
 refused, the per-start access token, error messages without server paths, a chunked upload cut off while it
 streams (real server on 127.0.0.1), the model cache bounded, malformed mixes answered 400, a killed upload's
 staging folder harmless."""
-import io
 import json
 import socket
-import threading
-import time
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from styleforge.inference import bundled_styles
 from styleforge.web import Limits, create_app
+from web_helpers import png_bytes, served
 
 LOCAL = "http://127.0.0.1"
 
 
 def _png(w=32, h=32, seed=0) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
+    return png_bytes(w, h, seed)
 
 
 @pytest.fixture
@@ -140,21 +134,8 @@ def test_a_killed_uploads_leftovers_do_not_break_the_model_list(tmp_path):
 @pytest.fixture
 def live_server(tmp_path):
     """The app under uvicorn on 127.0.0.1 (a real socket, so a chunked body really streams)."""
-    import uvicorn
-
-    app = create_app(tmp_path / "ws", Limits(max_upload_bytes=2**20))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(tmp_path / "ws", Limits(max_upload_bytes=2**20))) as port:
+        yield port
 
 
 def test_a_chunked_upload_is_cut_off_while_it_streams(live_server):
