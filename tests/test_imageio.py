@@ -94,3 +94,17 @@ def test_save_and_load_png_is_lossless(tmp_path):
 def test_grid_layout():
     grid = make_grid(torch.zeros(5, 3, 4, 4), columns=3, padding=1)
     assert grid.shape == (3, 2 * 5 + 1, 3 * 5 + 1)
+
+
+def test_labelled_grid_names_each_column_above_the_images():
+    import torch
+
+    from styleforge.imageio import labelled_grid, make_grid
+
+    images = torch.full((8, 3, 32, 32), -1.0)  # black cells
+    grid = labelled_grid(images, ["photo", "styled"])
+    plain = make_grid(images, 2)  # 4 pairs of 32 px: one pair a row is the nearest to square
+    assert grid.shape[1] == plain.shape[1] + 16 and grid.shape[2] == plain.shape[2]
+    band = grid[:, :16]
+    assert (band < 0).any() and (band > 0.9).float().mean() > 0.7  # dark text on white
+    assert torch.equal(grid[:, 16:], plain)

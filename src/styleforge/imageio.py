@@ -190,6 +190,26 @@ def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2
     return grid
 
 
+def labelled_grid(images: torch.Tensor, labels: list[str], padding: int = 2, band: int = 16) -> torch.Tensor:
+    """make_grid with a multiple of len(labels) columns, under a white band naming each column: images
+    (N, C, H, W) in [-1, 1] that come in groups of len(labels) -> (C, H', W')."""
+    from PIL import ImageDraw
+
+    n, c, h, w = images.shape
+    groups = max(1, n // len(labels))
+    per_row = max(1, min(groups, round(math.sqrt(groups * h / (len(labels) * w)))))  # a near-square grid
+    columns = len(labels) * per_row
+    grid = make_grid(images, columns, padding)
+    header = Image.new("L", (grid.shape[-1], band), 255)
+    draw = ImageDraw.Draw(header)
+    for col in range(columns):
+        text = labels[col % len(labels)][:max(3, w // 7)]
+        left = padding + col * (w + padding) + max(0, (w - draw.textlength(text)) // 2)
+        draw.text((left, 2), text, fill=40)
+    band_t = torch.from_numpy(np.asarray(header, np.float32) / 127.5 - 1).expand(grid.shape[0], -1, -1)
+    return torch.cat([band_t.to(grid), grid], 1)
+
+
 def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int | None = None) -> Path:
     """Save a batch NCHW in [-1, 1] as one grid image."""
     return save_image(make_grid(images.detach().cpu().float(), columns), path)

@@ -60,6 +60,11 @@ class Recipe:
         """Images (N, C, H, W) in [-1, 1] for a sample grid, from the given (possibly EMA) networks."""
         raise NotImplementedError
 
+    def sample_labels(self) -> list[str] | None:
+        """Column titles of the sample grid when render_samples returns groups (one title per image of a
+        group, e.g. ['photo', 'styled']), or None for a plain grid."""
+        return None
+
     def calibration_inputs(self, generator: torch.Generator) -> list[torch.Tensor] | None:
         """Input batches on which an EMA network's batch-norm statistics are re-estimated (see training.ema),
         or None to keep the statistics copied from the live network."""

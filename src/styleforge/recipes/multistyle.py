@@ -100,5 +100,8 @@ class MultiStyleRecipe(TranslationRecipe):
                 for s in range(k)]
         return torch.stack([inputs, *outs], 1).flatten(0, 1)
 
+    def sample_labels(self):
+        return ["photo", *self.style_names]
+
     def export_metadata(self):
         return {**super().export_metadata(), "styles": self.style_names}

@@ -68,3 +68,6 @@ class TranslationRecipe(Recipe):
         """Pairs [photo, stylised] interleaved: (2N, C, H, W)."""
         out = networks[self.export_network](inputs)
         return torch.stack([inputs, out], 1).flatten(0, 1)
+
+    def sample_labels(self):
+        return ["photo", "styled"]

@@ -21,7 +21,7 @@ from ..data.datasets import data_changes, write_reports
 from .. import distributed as dist
 from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
-from ..imageio import make_grid, save_image, to_uint8
+from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
 from ..recipes.base import GRAD_CLIP, GRAD_SCALER
@@ -292,7 +292,8 @@ class Trainer:
         images = self.recipe.render_samples(self.sample_inputs.to(self.device), nets).cpu()
         for k, n in nets.items():
             n.train(was_training[k])
-        grid = make_grid(images)
+        labels = self.recipe.sample_labels()
+        grid = labelled_grid(images, labels) if labels and len(images) % len(labels) == 0 else make_grid(images)
         path = save_image(grid, self.run_dir / "samples" / f"step-{self.step:07d}.png")
         with atomic_path(self.run_dir / PREVIEW_NAME) as tmp:
             tmp.write_bytes(path.read_bytes())
