@@ -158,3 +158,11 @@ def test_a_chunked_upload_is_cut_off_while_it_streams(live_server):
             answer += part
         answer = answer.decode("latin-1")
     assert answer.startswith("HTTP/1.1 413") and "request too large" in answer, answer[:200]
+
+
+def test_paths_are_cut_from_messages_but_fractions_are_not():
+    from styleforge.web.security import without_paths
+
+    assert without_paths("/srv/ws/tmp/0a1b/config.json: bad") == "config.json: bad"
+    assert without_paths("C:\\ws\\models\\x.safetensors: no") == "x.safetensors: no"
+    assert without_paths("within 1/255 of fp32") == "within 1/255 of fp32"

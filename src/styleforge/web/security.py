@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 COOKIE, HEADER = "styleforge_token", "x-styleforge-token"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\'\",;:()]+)*[/\\]([^\s/\\'\",;:()]+)")
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[/\\][^\s/\\'\",;:()]+)*[/\\]([^\s/\\'\",;:()]+)")
 
 
 def without_paths(message: str) -> str:
