@@ -126,3 +126,16 @@ def test_piecewise_lookup_equals_the_hat_sum():
     u = torch.linspace(-0.2, 1.2, 1001).view(1, 1, 1, -1)
     values = torch.randn(9)
     assert torch.allclose(piecewise_linear_lookup(u, values), piecewise_linear(u, values), atol=1e-6)
+
+
+def test_the_chain_says_what_it_learned_in_words():
+    g = _apply(GENERATORS.create("filters"), "kuwahara2=0.5", "posterise=4+box1", "ink=0.5")
+    text = g.describe()
+    for part in ("Kuwahara r2 x0.50", "3x3 box blur x1.00", "posterise 4 levels", "ink outlines (strength 1.00, "
+                 "edge threshold 0.50)"):
+        assert part in text, text
+    assert "colour grade" not in text and "posterise 5" not in text
+    with torch.no_grad():
+        g.offset.fill_(0.1)
+    assert "colour grade (offset up to 0.10)" in g.describe()
+    assert _apply(GENERATORS.create("filters")).describe() == "nothing beyond the identity"

@@ -116,4 +116,18 @@ def train_or_print(config, dry_run: bool, exported: str = "model", resume: str |
 
     run_dir = train(config, resume=resume)
     print(f"run folder: {run_dir}\nexported {exported}: {run_dir / 'export'}")
+    _print_what_was_learned(run_dir / "export")
     return 0
+
+
+def _print_what_was_learned(export) -> None:
+    """For a generator that can say what it does in words (the white-box `filters` chain), say it."""
+    from ..errors import StyleforgeError
+    from ..models import load_pretrained
+
+    try:
+        module, _ = load_pretrained(export)
+    except StyleforgeError:  # no export (or none readable): nothing to say
+        return
+    if hasattr(module, "describe"):
+        print(f"learned: {module.describe()}")

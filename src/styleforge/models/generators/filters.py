@@ -218,10 +218,21 @@ class FilterGenerator(nn.Module):
         moves += [(f"ink={t}", ink(t)) for t in (0.25, 0.5, 1.0, 2.0)] + [("ink=off", ink(None))]
         return moves
 
-    def settings(self) -> dict[str, float]:
-        """The learned settings that matter most, by name (for logs and reports)."""
-        out = {f"smooth_{n}": a.item() for n, a in zip(self.smoothing_names, F.softplus(self.smoothing))}
-        out.update({f"posterise_{L}": w.item() for L, w in zip(self.levels, F.softplus(self.posterise))})
-        out.update(ink_strength=F.softplus(self.ink_strength).item(), ink_threshold=self.ink_threshold.item(),
-                   ink_width=self.ink_log_width.exp().item())
-        return out
+    @torch.no_grad()
+    def describe(self, at_least: float = 0.05) -> str:
+        """What the chain does, in words: the stages whose amount is at least `at_least`, e.g.
+        'Kuwahara r2 x0.50 + posterise 4 levels + ink outlines (strength 1.00, edge threshold 0.50) + colour grade'."""
+        names = {"box1": "3x3 box blur", "box2": "5x5 box blur"}
+        stages = [f"{names.get(n, 'Kuwahara r' + n[-1])} x{a:.2f}"
+                  for n, a in zip(self.smoothing_names, F.softplus(self.smoothing).tolist()) if a >= at_least]
+        stages += [f"posterise {L} levels" + ("" if abs(w - 1) < 0.05 else f" x{w:.2f}")
+                   for L, w in zip(self.levels, F.softplus(self.posterise).tolist()) if w >= at_least]
+        ink = F.softplus(self.ink_strength).item()
+        if ink >= at_least:
+            stages.append(f"ink outlines (strength {ink:.2f}, edge threshold {self.ink_threshold.item():.2f})")
+        grade = {"matrix": (self.matrix - torch.eye(3)).abs().max().item(), "offset": self.offset.abs().max().item(),
+                 "tone curves": self.curves.abs().max().item(), "tints": self.tints.abs().max().item()}
+        changed = [f"{k} up to {v:.2f}" for k, v in grade.items() if v >= 0.01]
+        if changed:
+            stages.append(f"colour grade ({', '.join(changed)})")
+        return " + ".join(stages) or "nothing beyond the identity"
