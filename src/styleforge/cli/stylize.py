@@ -46,7 +46,7 @@ def add_parser(sub) -> None:
 
 def amp_of(args) -> str:
     """--precision -> Stylizer's amp."""
-    return {"fp32": "off"}.get(getattr(args, "precision", "auto"), getattr(args, "precision", "auto"))
+    return "off" if args.precision == "fp32" else args.precision
 
 
 def add_model_options(p) -> None:

@@ -123,11 +123,10 @@ def train_or_print(config, dry_run: bool, exported: str = "model", resume: str |
 def _print_what_was_learned(export) -> None:
     """For a generator that can say what it does in words (the white-box `filters` chain), say it."""
     from ..errors import StyleforgeError
-    from ..models import load_pretrained
+    from ..models import GENERATORS, load_pretrained, read_model_config
 
-    try:
-        module, _ = load_pretrained(export)
-    except StyleforgeError:  # no export (or none readable): nothing to say
-        return
-    if hasattr(module, "describe"):
-        print(f"learned: {module.describe()}")
+    try:  # the config says whether the architecture can; only then are the weights loaded
+        if hasattr(GENERATORS.get(read_model_config(export)["architecture"]), "describe"):
+            print(f"learned: {load_pretrained(export)[0].describe()}")
+    except StyleforgeError:  # no export (or none readable, or a discriminator): nothing to say
+        pass

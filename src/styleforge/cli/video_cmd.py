@@ -35,7 +35,8 @@ def run(args) -> int:
 
     stylizer = open_stylizer(args.style, args.model, args.styles, amp=amp_of(args))
     stats = stylize_video(stylizer, args.input, args.output, args.strength, args.preserve_color, args.stabilize,
-                          crf=args.crf, max_pixels=int(args.max_megapixels * 1e6))
+                          crf=args.crf, max_pixels=int(args.max_megapixels * 1e6),
+                          limit_option="--max-megapixels")
     print(f"wrote {args.output}: {stats['frames']} frames at {stats['fps']:.2f} frames/s"
           + (" with audio" if stats["audio"] else ""))
     return 0

@@ -32,18 +32,21 @@ class VideoCancelled(StyleforgeError):
     """Raised out of stylize_video when its `on_frame` callback asks to stop; nothing is written."""
 
 
-def check_video_size(src: Path, width: int, height: int, max_pixels: int | None) -> None:
+def check_video_size(src: Path, width: int, height: int, max_pixels: int | None, option: str | None = None) -> None:
+    """Refuse frames over `max_pixels`; `option`: the setting that raises the limit, named in the message."""
     if max_pixels and width * height > max_pixels:
         raise StyleforgeError(f"{src}: frames of {width}x{height} ({width * height / 1e6:.1f} MP) exceed the limit "
-                              f"of {max_pixels / 1e6:.3g} MP per frame (--max-megapixels)")
+                              f"of {max_pixels / 1e6:.3g} MP per frame" + (f" ({option})" if option else ""))
 
 
 def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, strength: float = 1.0,
                   keep_color: bool = False, stabilize: float = 0.7, tile: int = 512, overlap: int = 128,
-                  crf: int = 18, progress: bool = True, on_frame=None, max_pixels: int | None = None) -> dict:
+                  crf: int = 18, progress: bool = True, on_frame=None, max_pixels: int | None = None,
+                  limit_option: str | None = None) -> dict:
     """-> {'frames', 'seconds', 'fps', 'audio', 'skipped_packets', 'broke_off'}; `stylizer` maps uint8 frames
     via `stylize_array`. `on_frame(done, total)` is called after each frame (total: the container's count, 0
-    if unknown); it may raise VideoCancelled to stop. `max_pixels`: largest frame accepted (None: any)."""
+    if unknown); it may raise VideoCancelled to stop. `max_pixels`: largest frame accepted (None: any), the
+    refusal naming `limit_option`, the setting that raises it."""
     import av
     from tqdm import tqdm
 
@@ -63,7 +66,7 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
             raise StyleforgeError(f"{src}: no video stream")
         ain = next((s for s in inp.streams if s.type == "audio"), None)
         width, height = vin.codec_context.width, vin.codec_context.height
-        check_video_size(src, width, height, max_pixels)
+        check_video_size(src, width, height, max_pixels, limit_option)
         out = av.open(str(partial), "w")
         try:
             vout = out.add_stream("libx264", rate=vin.average_rate or 30)
@@ -101,7 +104,7 @@ def stylize_video(stylizer, src: str | os.PathLike, dst: str | os.PathLike, stre
                     continue
                 for frame in decoded:
                     if (frame.width, frame.height) != (width, height):  # a stream that changes size mid-way
-                        check_video_size(src, frame.width, frame.height, max_pixels)
+                        check_video_size(src, frame.width, frame.height, max_pixels, limit_option)
                         frame = frame.reformat(width=width, height=height)
                     rgb = frame.to_ndarray(format="rgb24")
                     styled = stylizer.stylize_array(rgb, strength, keep_color, tile, overlap)

@@ -351,7 +351,7 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
             except av.FFmpegError:
                 raise UploadError(f"{label}: not a video file PyAV can read") from None
             except StyleforgeError as exc:
-                raise UploadError(str(exc).replace(" (--max-megapixels)", ""), 413) from None
+                raise UploadError(str(exc), 413) from None
             return jobs.start_video(ident, stylizer, src, strength, stabilize, name=label)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)

@@ -26,6 +26,11 @@ def check_preset(preset: str) -> None:
         raise UploadError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
 
 
+def _time_left(job: dict, spent_s: float, progress: float) -> float | None:
+    """Seconds a running job still needs at the pace so far (None until 2% is done)."""
+    return spent_s * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
+
+
 def _read_log(path: Path) -> list[dict]:
     records = []
     if path.is_file():
@@ -53,15 +58,13 @@ class Adopted:
         return Adopted(int(pid)) if str(folder) in cmdline and "train" in cmdline else None
 
     def poll(self):
-        if self.returncode is None and not Path(f"/proc/{self.pid}").exists():
-            self.returncode = -1  # unknown: it ran on without us; its export's metadata tells how it ended
         if self.returncode is None:
             try:
                 state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
             except (OSError, IndexError):
-                state = "X"
+                state = "X"  # gone
             if state in ("Z", "X"):
-                self.returncode = -1
+                self.returncode = -1  # unknown: it ran on without us; its export's metadata tells how it ended
         return self.returncode
 
     def send_signal(self, sig) -> None:
@@ -153,12 +156,16 @@ class Jobs:
         job = {"id": ident, "kind": "train", "name": name, "preset": preset, "steps": steps, "size": size,
                "minutes": minutes, "created": time.time(), "status": "running",
                "style_images": sum(1 for p in Path(style_dir).iterdir() if p.is_file())}
-        self._write(job)
-        log = open(folder / "train.log", "wb")
-        with self._lock:
+        return self._launch(job, cmd, "wb")
+
+    def _launch(self, job: dict, cmd: list[str], log_mode: str) -> dict:
+        """Start the training process `cmd` for `job` (its output to train.log) and record its pid, so that a
+        restarted server finds the process again."""
+        ident = job["id"]
+        folder = self.ws.folder("jobs", ident)
+        with open(folder / "train.log", log_mode) as log, self._lock:
             self._procs[ident] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-        log.close()
-        job["pid"] = self._procs[ident].pid  # so that a restarted server finds the process again
+        job["pid"] = self._procs[ident].pid
         self._write(job)
         return self.status(ident)
 
@@ -169,16 +176,8 @@ class Jobs:
         if job["kind"] != "train" or job["status"] == "running" or run is None or not (run / "checkpoint.pt").is_file():
             raise UploadError("only a stopped training with a checkpoint can be resumed", 409)
         self.refuse_if_training()
-        folder = self.ws.folder("jobs", ident)
-        cmd = [sys.executable, "-m", "styleforge", "train", "--resume", str(run)]
         job.update(status="running", cancel_requested=False, error=None, resumed=job.get("resumed", 0) + 1)
-        log = open(folder / "train.log", "ab")
-        with self._lock:
-            self._procs[ident] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-        log.close()
-        job["pid"] = self._procs[ident].pid
-        self._write(job)
-        return self.status(ident)
+        return self._launch(job, [sys.executable, "-m", "styleforge", "train", "--resume", str(run)], "ab")
 
     def _run_dir(self, ident: str) -> Path | None:
         runs = self.ws.folder("jobs", ident) / "runs"
@@ -213,9 +212,8 @@ class Jobs:
         budget_s = 60 * (job.get("minutes") or 0)  # whichever of the steps and the time budget ends first
         done_part = max(step / max(1, job["steps"]), elapsed / budget_s if budget_s else 0.0)
         progress = 1.0 if job["status"] == "done" else min(1.0, done_part)
-        # time left: from the training time logged so far (the budget counts only training, not start-up)
-        eta = elapsed * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
-        return {**job, "step": step, "losses": losses, "progress": progress, "eta_s": eta,
+        # time left from the training time logged so far (the budget counts only training, not start-up)
+        return {**job, "step": step, "losses": losses, "progress": progress, "eta_s": _time_left(job, elapsed, progress),
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
                 "model_id": f"job:{ident}" if job["status"] != "running" and run is not None
                 and (run / "export" / "model.safetensors").is_file() else None,
@@ -298,7 +296,7 @@ class Jobs:
 
         self.refuse_if_video_busy()
         job = {"id": ident, "kind": "video", "name": name or src.name, "created": time.time(), "status": "running",
-               "frames": 0, "total_frames": 0, "started": time.time()}
+               "frames": 0, "total_frames": 0}
         self._write(job)
         dst = self.ws.folder("jobs", ident) / "output.mp4"
         stop = threading.Event()
@@ -342,13 +340,12 @@ class Jobs:
         job = self._read(ident)
         if job["kind"] == "train":
             return self._training_status(job)
-        if job["status"] == "running" and not any(t.name == f"video-{ident}" for t in threading.enumerate()):
+        thread = self._videos.get(ident, (None, None))[0]
+        if job["status"] == "running" and not (thread and thread.is_alive()):
             job["status"] = "stopped"  # the server restarted while it ran
         total = job.get("total_frames") or 0
         progress = 1.0 if job["status"] == "done" else (job["frames"] / total if total else 0.0)
-        spent = time.time() - job.get("started", job["created"])
-        eta = spent * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
-        return {**job, "progress": progress, "eta_s": eta,
+        return {**job, "progress": progress, "eta_s": _time_left(job, time.time() - job["created"], progress),
                 "output_url": f"/api/jobs/{ident}/output" if job["status"] == "done" else None}
 
     def all(self) -> list[dict]:

@@ -50,15 +50,16 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refusal = self._refusal(scope, headers)
+        query_token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        refusal = self._refusal(scope["method"], headers, query_token)
         if refusal:
             return await _respond(send, *refusal)
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        set_cookie = self.token is not None and query.get("token", [""])[0] == self.token
+        set_cookie = self.token is not None and self._matches(query_token)  # the address `serve` printed
         limit, seen, too_large = self.body_limit(scope["path"]), 0, False
+        too_large_message = f"request too large (limit {limit // 2**20} MB)"
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
-            return await _respond(send, 413, f"request too large (limit {limit // 2**20} MB)")
+            return await _respond(send, 413, too_large_message)
 
         async def counted_receive():
             nonlocal seen, too_large
@@ -77,7 +78,7 @@ class Guard:
             if too_large:
                 if not replaced and message["type"] == "http.response.start":
                     replaced = True
-                    await _respond(send, 413, f"request too large (limit {limit // 2**20} MB)")
+                    await _respond(send, 413, too_large_message)
                 return
             if set_cookie and message["type"] == "http.response.start":
                 cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
@@ -90,24 +91,26 @@ class Guard:
             if not too_large:
                 raise
         if too_large and not replaced:
-            await _respond(send, 413, f"request too large (limit {limit // 2**20} MB)")
+            await _respond(send, 413, too_large_message)
 
-    def _refusal(self, scope, headers: dict[str, str]) -> tuple[int, str] | None:
+    def _refusal(self, method: str, headers: dict[str, str], query_token: str) -> tuple[int, str] | None:
         host = host_name(headers.get("host", ""))
         if self.allowed_hosts is not None and host not in self.allowed_hosts:
             return 403, "this server answers only requests addressed to " + ", ".join(sorted(self.allowed_hosts))
         origin = headers.get("origin")
         foreign = origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != headers.get(
             "host", "").lower())
-        if headers.get("sec-fetch-site") == "cross-site" or (scope["method"] not in _SAFE_METHODS and foreign):
+        if headers.get("sec-fetch-site") == "cross-site" or (method not in _SAFE_METHODS and foreign):
             return 403, "requests from other web sites are refused"
-        if self.token is not None and not self._has_token(scope, headers):
+        if self.token is not None and not self._has_token(headers, query_token):
             return 403, "open the address `styleforge serve` printed: it holds this server's access token"
         return None
 
-    def _has_token(self, scope, headers: dict[str, str]) -> bool:
-        offered = [headers.get(HEADER, "")]
-        offered += parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [])
+    def _matches(self, offered: str) -> bool:
+        return bool(offered) and secrets.compare_digest(offered.encode(), self.token.encode())
+
+    def _has_token(self, headers: dict[str, str], query_token: str) -> bool:
+        offered = [headers.get(HEADER, ""), query_token]
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))
@@ -115,7 +118,7 @@ class Guard:
             pass
         if COOKIE in cookie:
             offered.append(cookie[COOKIE].value)
-        return any(secrets.compare_digest(o.encode(), self.token.encode()) for o in offered if o)
+        return any(self._matches(o) for o in offered)
 
 
 async def _respond(send, status: int, message: str) -> None:

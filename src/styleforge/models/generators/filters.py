@@ -163,7 +163,7 @@ class FilterGenerator(nn.Module):
         tone curves up (no gradients needed)."""
         v = prepared["x01"]
         if prepared["changes"] is not None:
-            amounts = F.softplus(self.smoothing)[prepared.get("which", slice(None))].view(-1, 1, 1, 1, 1)
+            amounts = F.softplus(self.smoothing)[prepared["which"]].view(-1, 1, 1, 1, 1)
             v = v + (amounts * prepared["changes"]).sum(0)
         v = torch.einsum("ij,njhw->nihw", self.matrix, v) + self.offset.view(1, 3, 1, 1)
         y = luma(v)
