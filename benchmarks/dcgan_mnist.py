@@ -19,7 +19,7 @@ from styleforge.data import open_source
 from styleforge.imageio import to_tensor
 from styleforge.metrics import classifier_score, train_classifier
 from styleforge.metrics.classifier_score import SmallClassifier, accuracy
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 
 BAR_CONFIDENT, BAR_MIN_CLASS = 0.80, 0.03
 

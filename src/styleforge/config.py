@@ -94,6 +94,8 @@ class PainterlyConfig:
     content_weight: float = _opt(1.0, min=0.0, help="weight of the VGG-16 content loss to the input photo")
     style_weight: float = _opt(1.0, min=0.0, help="weight of the VGG-16 style-statistics loss to the style set")
     tv_weight: float = _opt(0.0, min=0.0, help="weight of the total-variation penalty on the output")
+    palette_weight: float = _opt(0.0, min=0.0, help="weight of the palette loss: the sliced Wasserstein distance "
+                                 "of the output's colours to the style set's (losses/palette.py)")
     style_loss: str = _opt("gram", choices=("gram", "mean_std", "swd"), help="style statistics matched")
     style_taps: str = _opt("relu1_2,relu2_2,relu3_3", help="VGG-16 taps of the style loss, comma-separated")
     content_tap: str = _opt("relu3_3", help="VGG-16 tap of the content loss")

@@ -43,6 +43,27 @@ def test_evaluate_writes_metrics_and_report(tmp_path, capsys):
     assert metrics["color_transfer"]["color"] < 0.5 * identity["color"]  # the baseline matches colour statistics
     assert page.count("data:image/png;base64,") >= 1 and "http" not in page.replace("http-equiv", "")
     assert "wrote" in capsys.readouterr().out
+    assert "closer to the style images than the photos are" in page and "colour transfer on" in page  # the verdict
+    assert model["c2st_low"] <= model["c2st"] <= model["c2st_high"] and model["c2st_high"] - model["c2st_low"] > 0.2
+    assert "worse than the unchanged photos" in page  # SSIM falls from 1 to below: noted beside that row
+
+
+def test_a_run_is_scored_against_the_style_images_it_held_out(tmp_path, capsys):
+    """The paintings a run trained on flatter it: given its own style folder, evaluate uses the held-out part,
+    and the report is titled by the run, not 'export'."""
+    content, style = tmp_path / "photos", tmp_path / "paintings"
+    _folder(content, 12, 0, [0.0, 0.0, 0.0])
+    _folder(style, 40, 1, [0.4, 0.1, -0.4])
+    run = tmp_path / "runs" / "00007-painterly-paintings"
+    save_pretrained(GENERATORS.create("light", base_channels=8, blocks=1).eval(), run / "export",
+                    metadata={"task": "image"})
+    (run / "config.json").write_text(json.dumps({"data": {"source": str(style), "holdout_fraction": 0.5}}))
+    assert main(["evaluate", "--model", str(run), "--content", str(content), "--style", str(style),
+                 "--metrics", "swd,ssim", "--size", "32", "--holdout", "0", "--out", str(tmp_path / "eval")]) == 0
+    split = json.loads((tmp_path / "eval" / "metrics.json").read_text())["split"]
+    assert split["style_holdout_fraction"] == 0.5 and 8 <= split["style_images"] < 40
+    assert "images it held out" in capsys.readouterr().out
+    assert "<title>styleforge evaluation: 00007-painterly-paintings</title>" in (tmp_path / "eval" / "report.html").read_text()
 
 
 def test_evaluate_names_the_missing_inception_file(tmp_path, capsys, monkeypatch):

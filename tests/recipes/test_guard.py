@@ -4,7 +4,7 @@ import torch
 from styleforge import train
 from styleforge.metrics.ground_truth import prepare_split
 from styleforge.recipes.guard import DivergenceGuard
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 from test_painterly import _config
 
 

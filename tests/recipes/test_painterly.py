@@ -8,6 +8,7 @@ from styleforge import load_config, train
 from styleforge.inference import Stylizer
 from styleforge.metrics.ground_truth import prepare_split
 from styleforge.metrics.swd import swd
+from styleforge.run_folder import read_status
 from styleforge.training.checkpoint import load_checkpoint
 
 SMALL = ["model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1, output: residual}",
@@ -28,8 +29,13 @@ def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: 
 @pytest.mark.parametrize("kill", [3, 9])  # while gathering the style statistics / while training
 def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=48, train_images=24, test_images=2)
-    overrides = quiet_overrides + ["painterly.gather_images=16", "train.checkpoint_every=2", "data.image_size=32"]
-    straight = train(_config(split, 12, overrides, size=48))
+    overrides = quiet_overrides + ["painterly.gather_images=16", "train.checkpoint_every=2", "data.image_size=32",
+                                   "painterly.palette_weight=1"]
+    phases = []
+    straight = train(_config(split, 12, overrides, size=48),
+                     callbacks=[lambda trainer, step, losses: phases.append(read_status(trainer.run_dir)["phase"])])
+    # what status.json (the web app's progress) said during each step: 16 style crops gathered in 4 steps of 4
+    assert phases == ["gathering statistics"] * 4 + ["training"] * 8
 
     def kill_at(trainer, step, losses):
         if step == kill:
@@ -40,12 +46,12 @@ def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, qui
     resumed = train(None, resume=interrupted)
     a, b = load_checkpoint(straight), load_checkpoint(resumed)
     assert a["step"] == b["step"] == 12
-    for name in ("G", "D", "P"):
+    for name in ("G", "D", "P", "palette"):
         assert a["networks"][name].keys() == b["networks"][name].keys()
         for key, value in a["networks"][name].items():
             assert torch.equal(value, b["networks"][name][key]), (name, key)
     assert not any(k.startswith("_frozen") for k in a["networks"]["D"])  # the pretrained nets stay out
-    assert a["networks"]["P"]["count"] == 16
+    assert a["networks"]["P"]["count"] == 16 and a["networks"]["palette"]["filled"] > 0
 
 
 def test_painterly_learns_a_stippled_texture(photo_dir, quiet_overrides, tmp_path):

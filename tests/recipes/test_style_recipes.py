@@ -8,7 +8,7 @@ from conftest import write_tinted_folders
 from styleforge import load_config, train
 from styleforge.cli import main
 from styleforge.training.checkpoint import load_checkpoint
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 
 TINY = ["data.image_size=32", "data.load_size=36", "model.generator_args={base_channels: 8, blocks: 2}",
         "model.discriminator_args={base_channels: 8, layers: 2}", "train.batch_size=2", "train.log_every=1",

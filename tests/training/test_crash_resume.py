@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from styleforge.cli import main
 from styleforge.training.checkpoint import load_checkpoint
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 
 STEPS, EVERY = 240, 20
 ARGS = ["train", "dcgan", "--preset", "shapes", "--set", f"train.checkpoint_every={EVERY}",

@@ -16,7 +16,7 @@ from styleforge.losses import get_adversarial_loss
 from styleforge.models import DISCRIMINATORS, GENERATORS
 from styleforge.recipes.base import update
 from styleforge.training.checkpoint import load_checkpoint
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 

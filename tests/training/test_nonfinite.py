@@ -10,7 +10,7 @@ from styleforge.errors import StyleforgeError
 from styleforge.recipes.base import update, update_in_parts
 from styleforge.recipes.gan import NoiseGANRecipe
 from styleforge.training.checkpoint import load_checkpoint
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 from styleforge.training.trainer import _Feed
 
 TINY = ["train.steps=12", "train.batch_size=8", "train.checkpoint_every=5", "train.sample_every=100",

@@ -9,7 +9,7 @@ from styleforge import load_config, train
 from styleforge.errors import ConfigError
 from styleforge.models import load_pretrained
 from styleforge.training.periodic_eval import HeldOutEvaluator
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log
 
 
 @pytest.fixture

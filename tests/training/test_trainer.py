@@ -7,7 +7,8 @@ from PIL import Image
 from styleforge import load_config, train
 from styleforge.errors import ModelFileError
 from styleforge.training.checkpoint import load_checkpoint, save_checkpoint
-from styleforge.training.run_log import read_log
+from styleforge.run_folder import read_log, read_status
+from styleforge.training import run_log
 
 TINY = ["model.generator_args={base_channels: 8}", "model.discriminator_args={base_channels: 8}",
         "model.latent_dim=8", "train.batch_size=8", "train.log_every=1", "train.sample_every=100",
@@ -64,6 +65,19 @@ def test_run_folder_contents(tmp_path, quiet_overrides):
     assert json.loads(load_checkpoint(run)["config"]) == saved
     record = read_log(run)[-1]
     assert record["images_per_s"] > 0 and {"loss_D", "loss_G"} <= set(record)
+
+
+def test_status_json_follows_every_step_whatever_log_every_is(tmp_path, quiet_overrides, monkeypatch):
+    """The web app's progress and the bar do not wait for log_every: status.json is rewritten every
+    REFRESH_S seconds (0 here: every step) with the step, the recipe's phase and the training time."""
+    monkeypatch.setattr(run_log, "REFRESH_S", 0.0)
+    seen = []
+    run = train(_config(quiet_overrides + ["train.steps=6", "train.log_every=100"]),
+                callbacks=[lambda trainer, step, losses: seen.append(read_status(trainer.run_dir))])
+    assert [r["step"] for r in read_log(run)] == [6]  # one log line, at the end
+    # each callback runs before the step's tick: status.json says the step before, then the last one
+    assert [s["step"] for s in seen] == [0, 1, 2, 3, 4, 5] and read_status(run)["step"] == 6
+    assert {s["phase"] for s in seen} == {"training"} and read_status(run)["elapsed_s"] > 0
 
 
 def test_checkpoint_write_is_atomic(tmp_path):
@@ -127,7 +141,7 @@ def test_mixed_precision_trains_and_is_recorded(amp, quiet_overrides):
     import math
 
     from styleforge import load_config, train
-    from styleforge.training.run_log import read_log
+    from styleforge.run_folder import read_log
 
     run = train(load_config("shapes", quiet_overrides + [f"train.amp={amp}", "train.steps=6", "train.log_every=1",
                                                          "train.batch_size=8", "train.sample_every=100",

@@ -131,7 +131,8 @@ def test_training_job_can_be_cancelled(client):
     style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
     r = client.post("/api/train", data={"name": "long", "steps": "100000", "size": "32"}, files=style)
     ident = r.json()["id"]
-    _wait(client, ident, lambda j: j["step"] > 0)
+    running = _wait(client, ident, lambda j: j["step"] > 0)
+    assert running["phase"] == "training"  # from status.json: what the run is doing, between log lines
     second = client.post("/api/train", data={"name": "again", "steps": "10", "size": "32"}, files=style)
     assert second.status_code == 409 and "a training is running" in second.json()["error"]  # one at a time
     client.post(f"/api/jobs/{ident}/cancel")

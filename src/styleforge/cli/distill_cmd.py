@@ -5,6 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
+from .. import run_folder as rf
 from ..config import load_config
 from .train_cmd import train_or_print
 
@@ -40,7 +41,7 @@ FALLBACK_DATA = {"source": "monet", "content": "photo"}  # teacher without a run
 
 def teacher_data(teacher: Path) -> dict:
     """The data section of the teacher's run (its style and content sources), where the teacher is a run folder."""
-    run_config = teacher / "config.json" if (teacher / "export").is_dir() else teacher.parent / "config.json"
+    run_config = teacher / rf.CONFIG if (teacher / rf.EXPORT).is_dir() else teacher.parent / rf.CONFIG
     try:
         data = json.loads(run_config.read_text()).get("data", {})
     except (OSError, ValueError, AttributeError):

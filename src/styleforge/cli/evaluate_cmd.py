@@ -5,6 +5,9 @@ import json
 from pathlib import Path
 
 from ..files import ensure_folder
+from ..run_folder import EXPORT
+
+MIN_REFERENCE = 8  # fewest held-out style images worth scoring against
 
 EXAMPLES = """examples:
   styleforge evaluate --style-name monet --content photos/ --style paintings/ --out eval/
@@ -47,7 +50,20 @@ def run(args) -> int:
     model_dir = resolve_style(args.style_name, args.model)
     stylizer = Stylizer.from_pretrained(model_dir)
     metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
-    result = evaluate_model(stylizer, args.content, args.style, args.size, metrics, args.holdout, args.limit)
+    style_holdout = _training_style_holdout(Path(args.model) if args.model else None, Path(args.style))
+    if style_holdout:
+        from ..data.datasets import list_image_files, split_holdout
+
+        held = len(split_holdout(list_image_files(args.style)[0], style_holdout, Path(args.style)))
+        if held >= MIN_REFERENCE:
+            print(f"{args.style} is the run's own style set: scoring against the {held} images it held out "
+                  "(the ones it trained on would flatter it)")
+        else:
+            print(f"note: {args.style} is the run's own style set and only {held} of it were held out; scoring "
+                  "against all of it, training images included (give --style a folder of other paintings)")
+            style_holdout = 0.0
+    result = evaluate_model(stylizer, args.content, args.style, args.size, metrics, args.holdout, args.limit,
+                            style_holdout_fraction=style_holdout)
     result["model_path"] = str(model_dir)
     out = ensure_folder(args.out, "--out")
     plots = _training_plots(Path(args.model) if args.model else None, out)
@@ -55,7 +71,8 @@ def run(args) -> int:
         {"model": result["model"], "identity": result["identity"], "color_transfer": result["color_transfer"],
          "split": result["split"],
          "model_path": str(model_dir)}, indent=2))
-    report = write_report(out / "report.html", result, f"styleforge evaluation: {model_dir.name}", plots)
+    name = model_dir.parent.name if model_dir.name == EXPORT else model_dir.name  # a run's export: the run's name
+    report = write_report(out / "report.html", result, f"styleforge evaluation: {name}", plots)
     width = max(len(k) for k in result["model"])
     print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}  {'colour transfer':>15}")
     for k, v in result["model"].items():
@@ -69,12 +86,26 @@ def run(args) -> int:
     return 0
 
 
+def _training_style_holdout(model: Path | None, style: Path) -> float:
+    """The run's data.holdout_fraction when `style` is the folder the run trained on (else 0: all of it)."""
+    from ..run_folder import CONFIG
+
+    run = model.parent if model is not None and model.name == EXPORT else model
+    try:
+        data = json.loads((run / CONFIG).read_text(encoding="utf-8"))["data"]
+        same = Path(str(data["source"])).resolve() == style.resolve()
+        return float(data.get("holdout_fraction", 0.0)) if same else 0.0
+    except (TypeError, OSError, ValueError, KeyError):
+        return 0.0
+
+
 def _training_plots(run: Path | None, out: Path) -> dict[str, Path]:
     """Loss curves and, where logged, metric-over-training curves of a run folder."""
-    if run is None or not (run / "log.jsonl").is_file():
+    from ..run_folder import LOG, read_log
+
+    if run is None or not (run / LOG).is_file():
         return {}
     from ..training.plots import plot_curves
-    from ..training.run_log import read_log
 
     records = read_log(run)
     plots = {"training losses": plot_curves(records, out / "loss_curves.png")}

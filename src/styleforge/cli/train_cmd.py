@@ -6,6 +6,7 @@ import argparse
 from ..config import list_presets, load_config
 from ..errors import ConfigError
 from ..recipes import RECIPES
+from ..run_folder import EXPORT
 
 DEFAULT_PRESETS = {"dcgan": "mnist", "gan": "mnist", "cyclegan": "small", "cut": "fast", "fastcut": "fast",
                    "multistyle": "fast"}
@@ -115,8 +116,8 @@ def train_or_print(config, dry_run: bool, exported: str = "model", resume: str |
     from ..training import train  # heavy imports only when training
 
     run_dir = train(config, resume=resume)
-    print(f"run folder: {run_dir}\nexported {exported}: {run_dir / 'export'}")
-    _print_what_was_learned(run_dir / "export")
+    print(f"run folder: {run_dir}\nexported {exported}: {run_dir / EXPORT}")
+    _print_what_was_learned(run_dir / EXPORT)
     return 0
 
 

@@ -20,6 +20,7 @@ from torch import nn
 from ..errors import ModelFileError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..registry import check_kwargs
+from ..run_folder import export_of
 from .registry import DISCRIMINATORS, GENERATORS
 
 FORMAT = "styleforge-model"
@@ -58,8 +59,9 @@ def save_pretrained(module: nn.Module, folder: str | os.PathLike, kind: str = "g
 def resolve_model_dir(path: str | os.PathLike) -> Path:
     """Accept an export folder, or a run folder holding export/."""
     path = Path(path)
-    if (path / "export" / "config.json").is_file():
-        return path / "export"
+    export = export_of(path)
+    if export is not None:
+        return export
     if not path.exists():
         raise ModelFileError(f"{path}: model not found (give a run folder or its export/ folder)")
     return path

@@ -60,6 +60,14 @@ class Recipe:
         """Images (N, C, H, W) in [-1, 1] for a sample grid, from the given (possibly EMA) networks."""
         raise NotImplementedError
 
+    def phase(self) -> str:
+        """What the next training_step will do, for the progress bar and the web app (e.g. "gathering
+        statistics" while a recipe's first steps only look at the data)."""
+        return "training"
+
+    def announce(self, phase: str) -> None:
+        """Called by a recipe inside a long step to say what it is doing; the trainer points it at its logger."""
+
     def sample_labels(self) -> list[str] | None:
         """Column titles of the sample grid when render_samples returns groups (one title per image of a
         group, e.g. ['photo', 'styled']), or None for a plain grid."""

@@ -174,7 +174,8 @@ class FilterFitRecipe(TranslationRecipe):
         current = copy.deepcopy(self.networks["G"])
         current.switch_off()
         best, taken = self.search_loss(current), []
-        for _ in range(MAX_ROUNDS):
+        for round_ in range(MAX_ROUNDS):
+            self.announce(f"searching filters (round {round_ + 1}, {len(taken)} chosen)")
             trials = []
             for name, move in current.search_moves():
                 trial = copy.deepcopy(current)
@@ -196,6 +197,9 @@ class FilterFitRecipe(TranslationRecipe):
         self.best_loss = torch.tensor(best)
         return taken
 
+    def phase(self) -> str:
+        return "gathering statistics" if self.target_shift is None else "fine-tuning"
+
     def training_step(self, batch, optimizers):
         self.critic.to(batch["content"].device)
         a, b = self.crops(batch["content"]), self.crops(batch["style"])
@@ -204,6 +208,7 @@ class FilterFitRecipe(TranslationRecipe):
             if self.target_shift is None:
                 return {"loss_match": 0.0, "gathered": float(self.gathered)}
             taken = self.search()
+            self.announce("fine-tuning")
             return {"loss_match": self.best_loss.item(), "search_moves": float(len(taken))}
         G = self.networks["G"]
         optimizers["G"].zero_grad(set_to_none=True)

@@ -8,7 +8,9 @@ A = content photos, B = style images (paintings); G: A -> B, a feed-forward gene
   steps, then fixed: what the painter's surfaces look like on average, at the scale of the crops.
 
     L_D = adv_D(D(aug(b)), D(aug(G(a))))
-    L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_tv TV(G(a))
+    L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_p palette(G(a)) + w_tv TV(G(a))
+
+palette (losses/palette.py): the sliced Wasserstein distance of G(a)'s colours to the style set's.
 
 The trainer runs the first ceil(painterly.gather_images / batch) steps as gathering (no update); then
 one D update and one G update per step. A G step whose content + style loss leaps far above its running
@@ -23,6 +25,7 @@ import torch
 from ..inference.optimize import total_variation
 from ..losses import get_adversarial_loss
 from ..losses.feature_style import FeatureStyleLoss
+from ..losses.palette import PaletteLoss
 from ..models import DISCRIMINATORS, GENERATORS
 from .base import RECIPES, update
 from .guard import DivergenceGuard
@@ -42,6 +45,8 @@ class PainterlyRecipe(TranslationRecipe):
         if p.adversarial_weight > 0:
             self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
         self.networks["P"] = FeatureStyleLoss(taps(p.style_taps), p.content_tap, p.style_loss)
+        if p.palette_weight > 0:
+            self.networks["palette"] = PaletteLoss(channels)
         self.networks["guard"] = DivergenceGuard(p.guard)  # a blown-up step is withheld; repeated ones roll back
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
         self.weights = p
@@ -53,12 +58,17 @@ class PainterlyRecipe(TranslationRecipe):
             groups["D"] = (list(n["D"].parameters()), t.lr_discriminator)
         return groups
 
+    def phase(self) -> str:
+        return "gathering statistics" if self.networks["P"].count.item() < self.weights.gather_images else "training"
+
     def training_step(self, batch, optimizers):
         n, w = self.networks, self.weights
         a, b = batch["content"], batch["style"]
         P = n["P"]
         if P.count.item() < w.gather_images:
             P.gather(b)
+            if "palette" in n:
+                n["palette"].gather(b)
             return {"gathered": P.count.item()}
         G = n["G"]
         if getattr(G, "noise_channels", 0):  # a fresh stretch of the position noise for every batch
@@ -75,6 +85,10 @@ class PainterlyRecipe(TranslationRecipe):
             adv = self.adversarial.generator_loss(n["D"](self.augment(fake)))
             total = total + w.adversarial_weight * adv
             losses["loss_G"] = adv.item()
+        if "palette" in n:
+            palette = n["palette"](fake)
+            total = total + w.palette_weight * palette
+            losses["loss_palette"] = palette.item()
         if w.tv_weight:
             total = total + w.tv_weight * total_variation(fake)
         losses.update(loss_content=content.item(), loss_style=style.item())

@@ -16,8 +16,7 @@ import torch
 
 from ..errors import ModelFileError
 from ..files import atomic_path
-
-CHECKPOINT_NAME = "checkpoint.pt"
+from ..run_folder import CHECKPOINT as CHECKPOINT_NAME
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:

@@ -5,14 +5,16 @@ import json
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from ..files import atomic_write_text
+from ..run_folder import LOG, STATUS, read_log
 
-LOG_NAME = "log.jsonl"
+REFRESH_S = 2.0  # status.json and the bar are refreshed at least this often, whatever log_every is
 
 
 class RunLogger:
@@ -24,7 +26,7 @@ class RunLogger:
 
     def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, tensorboard: bool = True,
                  progress: bool = True):
-        self.path = Path(run_dir) / LOG_NAME
+        self.path = Path(run_dir) / LOG
         if self.path.exists():  # also drops a line torn by a kill, so the next record starts cleanly
             kept = [line for line in read_log(self.path) if line.get("step", 0) <= start_step]
             atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
@@ -38,6 +40,8 @@ class RunLogger:
                 self._tb = None
         self._bar = tqdm(total=total_steps, initial=start_step, dynamic_ncols=True, unit="step",
                          disable=not progress, file=sys.stderr)
+        self._status_path = Path(run_dir) / STATUS
+        self._phase, self._step, self._elapsed, self._refreshed = "", start_step, 0.0, 0.0
 
     def log(self, step: int, values: dict[str, Any]) -> None:
         record = {"step": step, **{k: _clean(v) for k, v in values.items()}}
@@ -54,6 +58,26 @@ class RunLogger:
         self._bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
         self._bar.refresh()
 
+    def phase(self, label: str) -> None:
+        """What the run is doing now ("gathering statistics", "searching filters", "training"): shown on the
+        bar and in status.json at once when it changes."""
+        if label != self._phase:
+            self._phase = label
+            self._bar.set_description_str(label, refresh=False)
+            self.tick(self._step, self._elapsed, force=True)
+
+    def tick(self, step: int, elapsed_s: float, force: bool = False) -> None:
+        """Refresh the bar and status.json at most every REFRESH_S seconds (whatever log_every is)."""
+        self._step, self._elapsed = step, elapsed_s
+        now = time.monotonic()
+        if not force and now - self._refreshed < REFRESH_S:
+            return
+        self._refreshed = now
+        self._bar.n = step
+        self._bar.refresh()
+        status = {"step": step, "phase": self._phase, "elapsed_s": round(elapsed_s, 2)}
+        atomic_write_text(self._status_path, json.dumps(status) + "\n")
+
     def image(self, tag: str, grid_uint8_hwc, step: int) -> None:
         if self._tb is not None:
             self._tb.add_image(tag, grid_uint8_hwc, step, dataformats="HWC")
@@ -63,20 +87,6 @@ class RunLogger:
         self._file.close()
         if self._tb is not None:
             self._tb.close()
-
-
-def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The records of a log.jsonl, skipping a torn last line."""
-    records = []
-    path = Path(path)
-    if path.is_dir():
-        path = path / LOG_NAME
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
 
 
 def _clean(value: Any) -> Any:

@@ -29,10 +29,11 @@ from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkp
 from .ema import EMA
 from .plots import plot_curves
 from .run_dir import new_run_dir
-from .run_log import RunLogger, read_log
+from .. import run_folder as rf
+from ..run_folder import read_log
+from .run_log import RunLogger
 
 StepCallback = Callable[["Trainer", int, dict], None]  # (trainer, step, losses)
-PREVIEW_NAME = "preview.png"  # the latest sample grid, in the run folder
 PREVIEW_AFTER_S = 60.0  # a first preview after this much training
 
 
@@ -93,7 +94,7 @@ class _SilentLogger:
     def log(self, *args, **kwargs):
         pass
 
-    progress = image = close = log
+    progress = image = close = phase = tick = log
 
 
 @dataclass
@@ -120,9 +121,9 @@ class Trainer:
         sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
         if self.main:
             self._warn_if_data_changed([s.report for s in sets.values()])
-            write_reports([s.report for s in sets.values()], self.run_dir / "data_report.json")
+            write_reports([s.report for s in sets.values()], self.run_dir / rf.DATA_REPORT)
             for s in sets.values():
-                print(s.report.summary() + (f" (details: {self.run_dir / 'data_report.json'})" if s.report.skipped else ""))
+                print(s.report.summary() + (f" (details: {self.run_dir / rf.DATA_REPORT})" if s.report.skipped else ""))
         channels = next(iter(sets.values())).channels
         torch.manual_seed(t.seed)
         self.recipe: Recipe = build_recipe(cfg, channels)
@@ -156,7 +157,7 @@ class Trainer:
 
     def _warn_if_data_changed(self, reports) -> None:
         """On resume: say so when the images differ from those the run started with (deleted, added, edited)."""
-        path = self.run_dir / "data_report.json"
+        path = self.run_dir / rf.DATA_REPORT
         try:
             before = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -253,7 +254,7 @@ class Trainer:
         t = self.config.train
         progress = {"planned_steps": t.steps, "budget_minutes": t.minutes, "trained_s": round(self.elapsed, 1),
                     "complete": self.step >= t.steps or self.budget_spent()}  # False: an interrupted run
-        return save_pretrained(module, self.run_dir / "export", kind="generator",
+        return save_pretrained(module, self.run_dir / rf.EXPORT, kind="generator",
                                metadata={**self.recipe.export_metadata(), "step": step, "ema": name in self.ema,
                                          **progress, **extra})
 
@@ -294,8 +295,8 @@ class Trainer:
             n.train(was_training[k])
         labels = self.recipe.sample_labels()
         grid = labelled_grid(images, labels) if labels and len(images) % len(labels) == 0 else make_grid(images)
-        path = save_image(grid, self.run_dir / "samples" / f"step-{self.step:07d}.png")
-        with atomic_path(self.run_dir / PREVIEW_NAME) as tmp:
+        path = save_image(grid, self.run_dir / rf.SAMPLES / f"step-{self.step:07d}.png")
+        with atomic_path(self.run_dir / rf.PREVIEW) as tmp:
             tmp.write_bytes(path.read_bytes())
         self.logger.image("samples", to_uint8(grid), self.step)
         return path
@@ -307,6 +308,7 @@ class Trainer:
         images_per_step = t.batch_size * len(self.feeds)
         window_start, window_steps = time.perf_counter(), 0
         previewed = self.elapsed >= PREVIEW_AFTER_S
+        self.recipe.announce = self.logger.phase  # a recipe's long step (e.g. a search) says what it does
         interrupted = False
         try:
             if self.step == 0:
@@ -316,6 +318,7 @@ class Trainer:
                 step_start = time.perf_counter()
                 batch = {name: feed.batch(self.step).to(self.device, non_blocking=True) for name, feed in self.feeds.items()}
                 self._set_learning_rates()
+                self.logger.phase(self.recipe.phase())
                 buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
                     token, clip_token = GRAD_SCALER.set(self.scaler), GRAD_CLIP.set(t.grad_clip)
@@ -357,6 +360,7 @@ class Trainer:
                 for callback in self.callbacks:
                     callback(self, self.step, losses)
                 self.elapsed += dist.broadcast(time.perf_counter() - step_start)  # every rank stops together
+                self.logger.tick(self.step, self.elapsed)
                 if not previewed and self.elapsed >= PREVIEW_AFTER_S:
                     previewed = True
                     self.write_samples()  # the first look, a minute in
@@ -367,7 +371,7 @@ class Trainer:
             if self.saved_step != self.step:
                 self.save()
             if self.main:
-                print(f"\ninterrupted at step {self.step} of {t.steps}; checkpoint and export ({self.run_dir / 'export'}) "
+                print(f"\ninterrupted at step {self.step} of {t.steps}; checkpoint and export ({self.run_dir / rf.EXPORT}) "
                       f"updated: resume with `styleforge train --resume {self.run_dir}`")
             interrupted = True
             raise
@@ -384,7 +388,7 @@ class Trainer:
     def plot_curves(self) -> None:
         records = read_log(self.run_dir) if self.main else []
         if records:
-            plot_curves(records, self.run_dir / "loss_curves.png")
+            plot_curves(records, self.run_dir / rf.LOSS_CURVES)
 
 
 def train(config: Config, resume: str | Path | None = None, callbacks: list[StepCallback] | None = None) -> Path:
@@ -415,7 +419,7 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
     if dist.is_main():
         for stale in [*run_dir.glob(".*.tmp*"), *run_dir.glob("export/.*.tmp*")]:
             stale.unlink(missing_ok=True)  # half-written files of a killed process; the real ones are intact
-        atomic_write_text(run_dir / "config.json", config.to_json())
+        atomic_write_text(run_dir / rf.CONFIG, config.to_json())
     trainer = Trainer(config, run_dir, callbacks=list(callbacks or []))
     if state is not None:
         trainer.load_state_dict(state)

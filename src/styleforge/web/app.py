@@ -19,6 +19,7 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from .. import run_folder as rf
 from ..errors import StyleforgeError
 from ..imageio import open_image, save_array
 from ..inference import bundled_styles
@@ -92,7 +93,7 @@ class Models:
         """Exports of the CLI's run folders under `runs` (newest last)."""
         if self.runs is None or not self.runs.is_dir():
             return []
-        return [p / "export" for p in sorted(self.runs.iterdir()) if (p / "export" / "config.json").is_file()]
+        return [e for e in map(rf.export_of, sorted(self.runs.iterdir())) if e is not None]
 
     def style_names(self, model_id: str) -> list[str]:
         folder = self.folder(model_id)

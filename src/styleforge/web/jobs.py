@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from .. import run_folder as rf
 from ..files import atomic_write_text
 from .workspace import UploadError, Workspace, new_id
 
@@ -29,17 +30,6 @@ def check_preset(preset: str) -> None:
 def _time_left(job: dict, spent_s: float, progress: float) -> float | None:
     """Seconds a running job still needs at the pace so far (None until 2% is done)."""
     return spent_s * (1 - progress) / progress if job["status"] == "running" and progress > 0.02 else None
-
-
-def _read_log(path: Path) -> list[dict]:
-    records = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return records
 
 
 class Adopted:
@@ -173,7 +163,7 @@ class Jobs:
         """Continue a stopped, failed or cancelled training from its last checkpoint, to its planned end."""
         job = self._read(ident)
         run = self._run_dir(ident)
-        if job["kind"] != "train" or job["status"] == "running" or run is None or not (run / "checkpoint.pt").is_file():
+        if job["kind"] != "train" or job["status"] == "running" or run is None or not (run / rf.CHECKPOINT).is_file():
             raise UploadError("only a stopped training with a checkpoint can be resumed", 409)
         self.refuse_if_training()
         job.update(status="running", cancel_requested=False, error=None, resumed=job.get("resumed", 0) + 1)
@@ -187,9 +177,10 @@ class Jobs:
     def _training_status(self, job: dict) -> dict:
         ident = job["id"]
         run = self._run_dir(ident)
-        records = _read_log(run / "log.jsonl") if run else []
-        step = max((r.get("step", 0) for r in records), default=0)
-        elapsed = max((r.get("elapsed_s", 0.0) for r in records), default=0.0)
+        records = rf.read_log(run) if run else []
+        status = rf.read_status(run) if run else {}  # refreshed every few seconds, whatever log_every is
+        step = max([r.get("step", 0) for r in records] + [status.get("step", 0)])
+        elapsed = max([r.get("elapsed_s", 0.0) for r in records] + [status.get("elapsed_s", 0.0)])
         losses = next((({k: v for k, v in r.items() if k.startswith("loss_")}) for r in reversed(records)
                        if any(k.startswith("loss_") for k in r)), {})
         proc = self._procs.get(ident)
@@ -197,7 +188,7 @@ class Jobs:
             if proc is not None and proc.poll() is None:
                 pass
             else:
-                exported = run is not None and (run / "export" / "model.safetensors").is_file()
+                exported = run is not None and rf.has_weights(run)
                 finished = proc.returncode == 0 if isinstance(proc, subprocess.Popen) else self._finished(run)
                 done = exported and finished and not job.get("cancel_requested")
                 if done:
@@ -208,23 +199,24 @@ class Jobs:
                     job["status"] = "failed" if isinstance(proc, subprocess.Popen) else "stopped"
                     job["error"] = self._log_tail(ident)
                 self._write(job)
-        samples = sorted((run / "samples").glob("*.png")) if run else []
+        samples = rf.sample_grids(run) if run else []
         budget_s = 60 * (job.get("minutes") or 0)  # whichever of the steps and the time budget ends first
         done_part = max(step / max(1, job["steps"]), elapsed / budget_s if budget_s else 0.0)
         progress = 1.0 if job["status"] == "done" else min(1.0, done_part)
         # time left from the training time logged so far (the budget counts only training, not start-up)
-        return {**job, "step": step, "losses": losses, "progress": progress, "eta_s": _time_left(job, elapsed, progress),
+        phase = status.get("phase") if job["status"] == "running" else None
+        return {**job, "step": step, "phase": phase, "losses": losses, "progress": progress, "eta_s": _time_left(job, elapsed, progress),
                 "sample_url": f"/api/jobs/{ident}/sample?n={len(samples)}" if samples else None,
                 "model_id": f"job:{ident}" if job["status"] != "running" and run is not None
-                and (run / "export" / "model.safetensors").is_file() else None,
+                and rf.has_weights(run) else None,
                 "resumable": job["status"] in ("stopped", "failed", "cancelled") and run is not None
-                and (run / "checkpoint.pt").is_file() and not self._finished(run)}
+                and (run / rf.CHECKPOINT).is_file() and not self._finished(run)}
 
     @staticmethod
     def _finished(run: Path | None) -> bool:
         """Whether the run's export says its training reached its planned end."""
         try:
-            meta = json.loads((run / "export" / "config.json").read_text(encoding="utf-8")).get("metadata", {})
+            meta = json.loads((run / rf.EXPORT / rf.EXPORT_CONFIG).read_text(encoding="utf-8")).get("metadata", {})
         except (OSError, ValueError, TypeError, AttributeError):
             return False
         return isinstance(meta, dict) and meta.get("complete") is True
@@ -237,14 +229,14 @@ class Jobs:
 
     def sample(self, ident: str) -> Path:
         run = self._run_dir(ident)
-        samples = sorted((run / "samples").glob("*.png")) if run else []
+        samples = rf.sample_grids(run) if run else []
         if not samples:
             raise UploadError("no sample yet", 404)
         return samples[-1]
 
     def export_dir(self, ident: str) -> Path | None:
         run = self._run_dir(ident)
-        return run / "export" if run and (run / "export" / "config.json").is_file() else None
+        return rf.export_of(run) if run else None
 
     def cancel(self, ident: str) -> dict:
         job = self._read(ident)
