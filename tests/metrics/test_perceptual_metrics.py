@@ -78,5 +78,5 @@ def test_every_registered_metric_has_one_signature_and_a_description():
         assert isinstance(value, float), key
         description, better = describe_key(key)
         assert description and better in ("lower", "higher"), key
-    assert describe_key("c2st_n")[0].startswith("test images")
+    assert describe_key("c2st_n")[0].startswith("held-out images")  # the count, not the accuracy's text
     assert {"fid", "kid", "fd_lite", "kid_lite", "lpips", "gram", "swd", "ssim"} <= set(METRICS.names())
