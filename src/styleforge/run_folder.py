@@ -33,6 +33,12 @@ LOSS_CURVES = "loss_curves.png"
 DATA_REPORT = "data_report.json"
 
 
+def run_of(path: str | os.PathLike) -> Path:
+    """The run folder of a run folder or of its export/ folder."""
+    path = Path(path)
+    return path.parent if path.name == EXPORT else path
+
+
 def export_of(run: str | os.PathLike) -> Path | None:
     """The run's export folder when it holds a model, else None."""
     path = Path(run) / EXPORT

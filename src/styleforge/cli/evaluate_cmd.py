@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from ..files import ensure_folder
-from ..run_folder import EXPORT
+from ..run_folder import CONFIG, LOG, read_log, run_of
 
 MIN_REFERENCE = 8  # fewest held-out style images worth scoring against
 
@@ -71,7 +71,7 @@ def run(args) -> int:
         {"model": result["model"], "identity": result["identity"], "color_transfer": result["color_transfer"],
          "split": result["split"],
          "model_path": str(model_dir)}, indent=2))
-    name = model_dir.parent.name if model_dir.name == EXPORT else model_dir.name  # a run's export: the run's name
+    name = run_of(model_dir).name  # a run's export: the run's name
     report = write_report(out / "report.html", result, f"styleforge evaluation: {name}", plots)
     width = max(len(k) for k in result["model"])
     print(f"{'metric':<{width}}  {'model':>10}  {'identity':>10}  {'colour transfer':>15}")
@@ -88,11 +88,10 @@ def run(args) -> int:
 
 def _training_style_holdout(model: Path | None, style: Path) -> float:
     """The run's data.holdout_fraction when `style` is the folder the run trained on (else 0: all of it)."""
-    from ..run_folder import CONFIG
-
-    run = model.parent if model is not None and model.name == EXPORT else model
+    if model is None:
+        return 0.0
     try:
-        data = json.loads((run / CONFIG).read_text(encoding="utf-8"))["data"]
+        data = json.loads((run_of(model) / CONFIG).read_text(encoding="utf-8"))["data"]
         same = Path(str(data["source"])).resolve() == style.resolve()
         return float(data.get("holdout_fraction", 0.0)) if same else 0.0
     except (TypeError, OSError, ValueError, KeyError):
@@ -101,8 +100,6 @@ def _training_style_holdout(model: Path | None, style: Path) -> float:
 
 def _training_plots(run: Path | None, out: Path) -> dict[str, Path]:
     """Loss curves and, where logged, metric-over-training curves of a run folder."""
-    from ..run_folder import LOG, read_log
-
     if run is None or not (run / LOG).is_file():
         return {}
     from ..training.plots import plot_curves

@@ -58,14 +58,18 @@ class PainterlyRecipe(TranslationRecipe):
             groups["D"] = (list(n["D"].parameters()), t.lr_discriminator)
         return groups
 
+    def gathering(self) -> bool:
+        """Whether the next steps still gather the style statistics (the first ceil(gather_images / batch))."""
+        return self.networks["P"].count.item() < self.weights.gather_images
+
     def phase(self) -> str:
-        return "gathering statistics" if self.networks["P"].count.item() < self.weights.gather_images else "training"
+        return "gathering statistics" if self.gathering() else "training"
 
     def training_step(self, batch, optimizers):
         n, w = self.networks, self.weights
         a, b = batch["content"], batch["style"]
         P = n["P"]
-        if P.count.item() < w.gather_images:
+        if self.gathering():
             P.gather(b)
             if "palette" in n:
                 n["palette"].gather(b)

@@ -16,7 +16,7 @@ import torch
 
 from ..errors import ModelFileError
 from ..files import atomic_path
-from ..run_folder import CHECKPOINT as CHECKPOINT_NAME
+from ..run_folder import CHECKPOINT
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
@@ -33,7 +33,7 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if path.is_dir():
-        path = path / CHECKPOINT_NAME
+        path = path / CHECKPOINT
     if not path.is_file():
         raise ModelFileError(f"{path}: no checkpoint to resume from")
     try:

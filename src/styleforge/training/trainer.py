@@ -19,18 +19,17 @@ from ..config import Config, from_dict
 from ..data import BatchSampler, ImageSet, Preprocess, open_source
 from ..data.datasets import data_changes, write_reports
 from .. import distributed as dist
+from .. import run_folder as rf
 from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
 from ..recipes.base import GRAD_CLIP, GRAD_SCALER
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .ema import EMA
 from .plots import plot_curves
 from .run_dir import new_run_dir
-from .. import run_folder as rf
-from ..run_folder import read_log
 from .run_log import RunLogger
 
 StepCallback = Callable[["Trainer", int, dict], None]  # (trainer, step, losses)
@@ -201,7 +200,7 @@ class Trainer:
     def save(self) -> None:
         """Checkpoint, then export. A failed write (disk full, read-only folder) stops the run with a clear
         message; the previous checkpoint is untouched (see files.atomic_path)."""
-        path = self.run_dir / CHECKPOINT_NAME
+        path = self.run_dir / rf.CHECKPOINT
         if not self.main:
             self.saved_step = self.step
             return
@@ -223,7 +222,7 @@ class Trainer:
         learning rates, or, after MAX_ROLLBACKS rollbacks, stop with a clear message."""
         self.rollbacks += 1
         where = f"non-finite loss ({', '.join(bad)}) at step {self.step + 1}"
-        path = self.run_dir / CHECKPOINT_NAME
+        path = self.run_dir / rf.CHECKPOINT
         if self.rollbacks > self.MAX_ROLLBACKS or not path.is_file():
             raise StyleforgeError(f"{where}; stopped after {self.rollbacks - 1} rollbacks with halved learning "
                                   f"rates: lower train.lr_* or check the data (last good checkpoint kept)")
@@ -386,7 +385,7 @@ class Trainer:
         return self.run_dir
 
     def plot_curves(self) -> None:
-        records = read_log(self.run_dir) if self.main else []
+        records = rf.read_log(self.run_dir) if self.main else []
         if records:
             plot_curves(records, self.run_dir / rf.LOSS_CURVES)
 
