@@ -36,6 +36,7 @@ def worker(steps: int, threads: int) -> dict:
 
     from styleforge import load_config
     from styleforge.recipes import build_recipe
+    from styleforge.training.stepper import Stepper
 
     if threads > 0:
         torch.set_num_threads(threads)
@@ -43,7 +44,7 @@ def worker(steps: int, threads: int) -> dict:
     torch.manual_seed(0)
     r = build_recipe(config, 3)
     t = config.train
-    opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
+    opts = Stepper.adam(r.optimizer_groups(), betas=(t.beta1, t.beta2))
     batch = lambda: {d: torch.rand(4, 3, 128, 128) * 2 - 1 for d in r.data_domains(config)}  # noqa: E731
     r.training_step(batch(), opts)
     times = []

@@ -57,13 +57,14 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int, am
     the trainer does). s_per_step is the mean, median_s the median of the timed steps."""
     from styleforge import load_config
     from styleforge.recipes import build_recipe
+    from styleforge.training.stepper import Stepper
 
     config = load_config(preset, [f"data.image_size={size}", f"data.load_size={size}", f"train.batch_size={batch}",
                                   *RECIPE_OVERRIDES.get(recipe, [])], recipe=recipe)
     torch.manual_seed(0)
     r = build_recipe(config, 3)
     t = config.train
-    opts = {k: torch.optim.Adam(p, lr=lr, betas=(t.beta1, t.beta2)) for k, (p, lr) in r.optimizer_groups().items()}
+    opts = Stepper.adam(r.optimizer_groups(), betas=(t.beta1, t.beta2))
     domains = r.data_domains(config)
     batch_of = lambda: {d: torch.rand(batch, 3, size, size) * 2 - 1 for d in domains}  # noqa: E731
     from styleforge.precision import resolve_amp

@@ -106,6 +106,13 @@ class PainterlyConfig:
 
 
 @dataclass
+class AdapterConfig:
+    """The `adapter` recipe's own settings (recipes/adapter.py; `styleforge styles add` sets them)."""
+    base: str = _opt("", help="the multistyle run or export folder that receives the new style")
+    style_name: str = _opt("", help="the new style's name (letters, digits, '_', '-')")
+
+
+@dataclass
 class TrainConfig:
     steps: int = _opt(1000, min=1)
     minutes: float = _opt(0.0, min=0.0, max=1e6, help="wall-clock budget of training in minutes (0: none): the run "
@@ -153,6 +160,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     painterly: PainterlyConfig = field(default_factory=PainterlyConfig)
+    adapter: AdapterConfig = field(default_factory=AdapterConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run: RunConfig = field(default_factory=RunConfig)
 

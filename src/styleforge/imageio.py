@@ -135,12 +135,6 @@ def to_uint8(tensor: torch.Tensor) -> np.ndarray:
     return t.numpy()
 
 
-def to_pil(tensor: torch.Tensor) -> Image.Image:
-    """float CHW in [-1, 1] (1 or 3 channels) -> PIL image."""
-    arr = to_uint8(tensor)
-    return Image.fromarray(arr[:, :, 0], mode="L") if arr.shape[2] == 1 else Image.fromarray(arr, mode="RGB")
-
-
 def load_tensor(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> torch.Tensor:
     """Read a file as float CHW in [-1, 1], RGB."""
     return to_tensor(read_image(path, max_pixels=max_pixels))

@@ -15,7 +15,7 @@ def _run(args, capsys):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["train", "nosuchrecipe"], "unknown recipe 'nosuchrecipe'; valid names: cut, cyclegan, dcgan, distill, fastcut"),
+    (["train", "nosuchrecipe"], "unknown recipe 'nosuchrecipe'; valid names: adapter, cut, cyclegan, dcgan, distill, fastcut"),
     (["train", "dcgan", "--set", "train.stepz=1"], "unknown config key 'train.stepz'"),
     (["train", "dcgan", "--set", "train.steps=-4"], "'train.steps' must be >= 1"),
     (["train", "dcgan", "--preset", "nope"], "unknown preset 'nope'"),

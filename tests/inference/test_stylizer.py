@@ -3,7 +3,7 @@ import torch
 
 from styleforge.errors import ModelFileError, StyleforgeError
 from styleforge.inference import Stylizer
-from styleforge.inference.color import rgb_to_ycc
+from styleforge.nn.color import rgb_to_ycc
 from styleforge.models import GENERATORS, save_pretrained
 
 

@@ -6,6 +6,7 @@ import torch
 from styleforge import load_config
 from styleforge.losses import get_adversarial_loss, l1
 from styleforge.recipes import build_recipe
+from styleforge.training.stepper import Stepper
 
 
 def test_generator_step_in_parts_equals_the_gradient_of_the_whole_loss():
@@ -16,8 +17,8 @@ def test_generator_step_in_parts_equals_the_gradient_of_the_whole_loss():
     recipe = build_recipe(config, 3)
     n = copy.deepcopy(recipe.networks)  # the reference computes the docstring's L_G in one graph
     a, b = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 3, 32, 32) * 2 - 1
-    optimizers = {k: torch.optim.SGD(params, lr=0.0) for k, (params, _) in recipe.optimizer_groups().items()}
-    recipe.training_step({"content": a, "style": b}, optimizers)
+    step = Stepper({k: torch.optim.SGD(params, lr=0.0) for k, (params, _) in recipe.optimizer_groups().items()})
+    recipe.training_step({"content": a, "style": b}, step)
 
     adv, w_cyc, w_id = get_adversarial_loss(config.loss.adversarial), config.loss.cycle_weight, config.loss.identity_weight
     fake_b, fake_a = n["G"](a), n["G_ba"](b)

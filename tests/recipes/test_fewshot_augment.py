@@ -4,6 +4,7 @@ import torch
 
 from styleforge import load_config
 from styleforge.recipes import build_recipe
+from styleforge.training.stepper import Stepper
 
 
 def _recipe(extra=()):
@@ -12,8 +13,8 @@ def _recipe(extra=()):
     return build_recipe(config, 3)
 
 
-def _optimizers(recipe):
-    return {k: torch.optim.Adam(p, lr=lr) for k, (p, lr) in recipe.optimizer_groups().items()}
+def _stepper(recipe):
+    return Stepper({k: torch.optim.Adam(p, lr=lr) for k, (p, lr) in recipe.optimizer_groups().items()})
 
 
 def test_augmentation_reaches_the_discriminator_only():
@@ -22,7 +23,7 @@ def test_augmentation_reaches_the_discriminator_only():
     for name in ("G", "D"):
         recipe.networks[name].register_forward_pre_hook(lambda m, args, n=name: seen[n].append(args[0].detach()))
     batch = {"content": torch.rand(4, 3, 32, 32) * 2 - 1, "style": torch.rand(4, 3, 32, 32) * 2 - 1}
-    recipe.training_step(batch, _optimizers(recipe))
+    recipe.training_step(batch, _stepper(recipe))
     assert any(torch.equal(x, batch["content"]) for x in seen["G"])  # G sees the photos as they are
     assert all(not torch.equal(x, batch["style"]) for x in seen["D"])  # D never sees an unaugmented image
     assert all(x.shape == (4, 3, 32, 32) for x in seen["D"])

@@ -5,6 +5,7 @@ import torch
 
 from styleforge import load_config
 from styleforge.recipes import build_recipe
+from styleforge.training.stepper import Stepper
 
 
 def _d_loss(gamma):
@@ -13,10 +14,10 @@ def _d_loss(gamma):
     torch.manual_seed(0)
     recipe = build_recipe(config, 1)
     reference_d = copy.deepcopy(recipe.networks["D"])
-    optimizers = {k: torch.optim.SGD(p, lr=0.0) for k, (p, _) in recipe.optimizer_groups().items()}
+    step = Stepper({k: torch.optim.SGD(p, lr=0.0) for k, (p, _) in recipe.optimizer_groups().items()})
     real = torch.rand(8, 1, 28, 28) * 2 - 1
     torch.manual_seed(1)
-    return recipe.training_step({"real": real}, optimizers)["loss_D"], reference_d, real
+    return recipe.training_step({"real": real}, step)["loss_D"], reference_d, real
 
 
 def test_r1_penalty_is_added_to_the_discriminator_loss():

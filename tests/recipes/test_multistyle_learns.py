@@ -1,6 +1,8 @@
 """The multistyle recipe learns two different styles in one model, and a personal style added later as
-an adapter is learned too while the base model's files and outputs stay bit-identical."""
+an adapter (the `adapter` recipe, run by the trainer) is learned too while the base model's files and outputs
+stay bit-identical."""
 import hashlib
+import json
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from PIL import Image
 
 from styleforge import load_config, train
 from styleforge.inference import Stylizer
+from styleforge.run_folder import read_log
 from styleforge.training.adapter import add_style
 
 TINTS = {"red": (70, -35, -35), "blue": (-35, -35, 70), "green": (-35, 70, -35)}
@@ -64,8 +67,12 @@ def test_adapter_learns_a_new_style_and_leaves_the_base_untouched(trained, tmp_p
     before = Stylizer.from_pretrained(run, styles="red")(photos)
     green_dir = _folder(tmp_path, "green", 12, TINTS["green"], seed=9)
     result = add_style(run, "green", str(green_dir), content=str(root / "content"), steps=150, size=32,
-                       log_every=1000)
+                       log_every=1000, output_dir=tmp_path / "runs",
+                       overrides=["train.progress=false", "train.tensorboard=false", "data.holdout_fraction=0"])
     assert result["bytes"] < 8192 and result["styles"] == ["red", "blue", "green"]
+    # trained by the trainer in an ordinary run folder: config, log, checkpoint (so resume and --dry-run apply)
+    assert json.loads((result["run"] / "config.json").read_text())["recipe"] == "adapter"
+    assert read_log(result["run"])[-1]["step"] == 150 and (result["run"] / "checkpoint.pt").is_file()
     assert digest == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in export.iterdir() if p.is_file()}
     stylizer = Stylizer.from_pretrained(run, styles="red")
     assert stylizer.style_names == ["red", "blue", "green"]

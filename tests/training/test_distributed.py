@@ -14,8 +14,8 @@ import torch.multiprocessing as mp
 
 from styleforge.losses import get_adversarial_loss
 from styleforge.models import DISCRIMINATORS, GENERATORS
-from styleforge.recipes.base import update
 from styleforge.training.checkpoint import load_checkpoint
+from styleforge.training.stepper import Stepper
 from styleforge.run_folder import read_log
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
@@ -32,7 +32,7 @@ def _one_update(images: torch.Tensor) -> dict[str, torch.Tensor]:
     loss = get_adversarial_loss("lsgan")
     opt = torch.optim.SGD(list(g.parameters()) + list(d.parameters()), lr=1.0)
     fake = g(images)
-    update(loss.discriminator_loss(d(images.flip(-1)), d(fake)) + loss.generator_loss(d(fake)), opt)
+    Stepper({"all": opt}).update("all", loss.discriminator_loss(d(images.flip(-1)), d(fake)) + loss.generator_loss(d(fake)))
     return {f"g.{k}": v.detach().clone() for k, v in g.state_dict().items()} | \
         {f"d.{k}": v.detach().clone() for k, v in d.state_dict().items()}
 

@@ -7,9 +7,9 @@ import torch
 
 from styleforge import load_config, train
 from styleforge.errors import StyleforgeError
-from styleforge.recipes.base import update, update_in_parts
 from styleforge.recipes.gan import NoiseGANRecipe
 from styleforge.training.checkpoint import load_checkpoint
+from styleforge.training.stepper import Stepper
 from styleforge.run_folder import read_log
 from styleforge.training.trainer import _Feed
 
@@ -22,9 +22,10 @@ def test_update_withholds_a_nan_step():
     net = torch.nn.Linear(3, 1)
     opt = torch.optim.Adam(net.parameters(), lr=0.1)
     before = [p.detach().clone() for p in net.parameters()]
-    assert not update(net(torch.full((2, 3), math.nan)).mean(), opt)
+    step = Stepper({"net": opt})
+    assert not step.update("net", net(torch.full((2, 3), math.nan)).mean())
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
-    assert update(net(torch.ones(2, 3)).mean(), opt)
+    assert step.update("net", net(torch.ones(2, 3)).mean())
     assert not all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
 
 
@@ -33,7 +34,7 @@ def test_update_in_parts_withholds_the_step_when_any_part_is_nan():
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     before = [p.detach().clone() for p in net.parameters()]
     parts = [lambda: net(torch.ones(2, 3)).mean(), lambda: net(torch.full((2, 3), math.nan)).mean()]
-    assert not update_in_parts(parts, opt)
+    assert not Stepper({"net": opt}).update_in_parts("net", parts)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     assert all(p.grad is None for p in net.parameters())
 
@@ -57,9 +58,9 @@ def test_a_nan_batch_is_skipped_and_the_weights_stay_finite(monkeypatch, quiet_o
 def _poison(monkeypatch, bad_calls):
     original, calls = NoiseGANRecipe.training_step, {"n": 0}
 
-    def step(self, batch, optimizers):
+    def step(self, batch, stepper):
         calls["n"] += 1
-        losses = original(self, batch, optimizers)
+        losses = original(self, batch, stepper)
         return {**losses, "loss_D": math.nan} if bad_calls(calls["n"]) else losses
 
     monkeypatch.setattr(NoiseGANRecipe, "training_step", step)

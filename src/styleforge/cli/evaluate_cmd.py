@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..files import ensure_folder
 from ..run_folder import CONFIG, LOG, read_log, run_of
+from ..specs import parse_names
 
 MIN_REFERENCE = 8  # fewest held-out style images worth scoring against
 
@@ -49,7 +50,7 @@ def run(args) -> int:
         os.environ["STYLEFORGE_INCEPTION"] = args.inception
     model_dir = resolve_style(args.style_name, args.model)
     stylizer = Stylizer.from_pretrained(model_dir)
-    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
+    metrics = tuple(parse_names(args.metrics))
     style_holdout = _training_style_holdout(Path(args.model) if args.model else None, Path(args.style))
     if style_holdout:
         from ..data.datasets import list_image_files, split_holdout

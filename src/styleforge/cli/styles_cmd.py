@@ -25,6 +25,8 @@ def add_parser(sub) -> None:
     add.add_argument("--content", default="photo", help="content photos: a folder or named source (default: photo)")
     add.add_argument("--steps", type=int, default=600, help="training steps (default: 600)")
     add.add_argument("--size", type=int, default=128, help="training crop size (default: 128)")
+    add.add_argument("--output", default="runs", help="folder that receives the adapter's run folder (default: runs)")
+    add.add_argument("--resume", default=None, help="finish an interrupted adapter run (its run folder)")
     p.set_defaults(run=run)
 
 
@@ -32,14 +34,15 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..models.pretrained import resolve_model_dir
-    from ..inference.styles import adapter_files
+    from ..models.adapters import adapter_files
     from ..models import read_model_config
 
     if args.action == "add":
         from ..training.adapter import add_style
-        result = add_style(args.base, args.name, args.images, args.content, args.steps, args.size)
+        result = add_style(args.base, args.name, args.images, args.content, args.steps, args.size,
+                           output_dir=args.output, resume=args.resume)
         print(f"added style '{args.name}': {result['adapter']} ({result['bytes']:,} bytes, "
-              f"{result['seconds']:.0f} s); styles now: {', '.join(result['styles'])}")
+              f"{result['seconds']:.0f} s; run folder {result['run']}); styles now: {', '.join(result['styles'])}")
         return 0
     folder = resolve_model_dir(args.model)
     meta = read_model_config(folder).get("metadata", {})

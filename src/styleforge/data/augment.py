@@ -9,11 +9,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..specs import parse_names
+
 POLICIES = ("color", "translation", "cutout")
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
-    parts = tuple(p.strip() for p in policy.split(",") if p.strip())
+    parts = tuple(parse_names(policy))
     unknown = [p for p in parts if p not in POLICIES]
     if unknown:
         from ..errors import ConfigError

@@ -88,13 +88,6 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.images)
 
-    def subset(self, indices) -> "ImageSet":
-        indices = list(indices)
-        images = self.images[indices] if isinstance(self.images, np.ndarray) else [self.images[i] for i in indices]
-        labels = None if self.labels is None else self.labels[indices]
-        files = None if self.files is None else [self.files[i] for i in indices]
-        return ImageSet(images, self.channels, self.report, labels, files)
-
 
 def list_image_files(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[str, str]]]:
     """Image files below `folder` (recursive, case-insensitive extensions, symlink loops safe), sorted.

@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 
 from ..losses.perceptual import gram_matrix
+from ..losses.reconstruction import total_variation
 
 STYLE_TAPS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 CONTENT_TAP = "relu4_2"
@@ -39,11 +40,6 @@ def style_grams(images: torch.Tensor, network: str = "vgg16", taps=STYLE_TAPS, b
         for tap, f in net(chunk, taps).items():
             total[tap] = total.get(tap, 0) + gram_matrix(f).sum(0)
     return {tap: g / len(images) for tap, g in total.items()}
-
-
-def total_variation(x: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) -> mean absolute difference of vertically and horizontally adjacent pixels."""
-    return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., 1:] - x[..., :-1]).abs().mean()
 
 
 def optimize_images(content: torch.Tensor | None, grams: dict[str, torch.Tensor], *, shape=None,

@@ -1,54 +1,14 @@
-"""Multi-style models: the style names of an exported `light_multi` generator, its adapters, and mixing.
+"""Mixing the styles of a multi-style model: a blend spec -> normalised style weights.
 
-An export folder of a multistyle run holds config.json (metadata.styles = the trained style names) and
-model.safetensors; `styleforge styles add` writes each new style as adapters/NAME.safetensors (one code row,
-a few KB) and never touches the base files.
+The adapter files themselves (adapters/NAME.safetensors, written by `styleforge styles add`) are read by
+models.adapters.
 """
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 
-from ..errors import ModelFileError, StyleforgeError
-
-ADAPTERS = "adapters"
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def check_style_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise StyleforgeError(f"style name '{name}' must be 1-64 letters, digits, '_' or '-'")
-    return name
-
-
-def adapter_files(folder: str | os.PathLike) -> list[Path]:
-    root = Path(folder) / ADAPTERS
-    return sorted(p for p in root.glob("*.safetensors") if _NAME.match(p.stem)) if root.is_dir() else []
-
-
-def attach_adapters(generator: torch.nn.Module, folder: str | os.PathLike, base_names: list[str]) -> list[str]:
-    """Append the code rows of folder/adapters/*.safetensors to a multi-style generator. Returns all names."""
-    names, rows = list(base_names), []
-    for path in adapter_files(folder):
-        try:
-            code = load_file(str(path))["code"]
-        except (SafetensorError, OSError, KeyError) as exc:
-            raise ModelFileError(f"{path}: not a styleforge style adapter ({exc})") from None
-        if code.shape != generator.codes.shape[1:]:
-            raise ModelFileError(f"{path}: adapter code has shape {tuple(code.shape)}, the model needs "
-                                 f"{tuple(generator.codes.shape[1:])}")
-        names.append(path.stem)
-        rows.append(code.to(generator.codes))
-    if rows:
-        with torch.no_grad():
-            generator.codes = torch.nn.Parameter(torch.cat([generator.codes, torch.stack(rows)]))
-            generator.mix = torch.nn.functional.pad(generator.mix, (0, len(rows)))
-    return names
+from ..errors import StyleforgeError
+from ..specs import parse_pairs
 
 
 def style_weights(spec: str | dict | None, names: list[str]) -> torch.Tensor:
@@ -56,8 +16,7 @@ def style_weights(spec: str | dict | None, names: list[str]) -> torch.Tensor:
     if spec is None or spec == "":
         return torch.nn.functional.one_hot(torch.tensor(0), len(names)).float()
     if isinstance(spec, str):
-        from .fusion import parse_weighted
-        spec = dict(parse_weighted(spec))
+        spec = dict(parse_pairs(spec, "a style blend", float, default=1.0))
     unknown = [k for k in spec if k not in names]
     if unknown:
         raise StyleforgeError(f"unknown style {', '.join(unknown)}; this model has: {', '.join(names)}")

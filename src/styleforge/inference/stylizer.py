@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ..errors import ModelFileError, StyleforgeError
 from ..models import load_pretrained
-from .color import preserve_color
+from ..nn.color import preserve_color
 from .tiling import stylize_tiled
 from .sampler import resolve_model_dir
 
@@ -146,7 +146,7 @@ class Stylizer(StylizerBase):
                 raise StyleforgeError(f"{path}: a single-style model; --styles applies to multi-style models")
             stylizer = cls(module, device, channels_last=fast_layout, amp=amp)
         else:
-            from .styles import attach_adapters
+            from ..models.adapters import attach_adapters
             names = attach_adapters(module, folder, list(meta["styles"]))
             stylizer = cls(module, device, style_names=names, channels_last=fast_layout, amp=amp)
             stylizer.select(styles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..inference.color import rgb_to_ycc, ycc_to_rgb
+from ..nn.color import rgb_to_ycc, ycc_to_rgb
 from .registry import register_metric
 
 

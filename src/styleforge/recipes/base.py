@@ -1,13 +1,13 @@
 """The recipe contract the trainer relies on.
 
 A recipe owns its networks (an nn.ModuleDict, paper-aligned keys such as G, D, G_ab, D_b), its losses
-and its update order (manual optimisation). It never touches devices or files: the trainer moves
-the networks, feeds batches already on the right device, and owns optimisers, EMA and checkpoints.
+and its update order (manual optimisation). It never touches devices, files or optimisers: the trainer moves
+the networks, feeds batches already on the right device, owns optimisers, EMA and checkpoints, and hands
+each training_step the `Steps` that take the optimiser steps.
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 import torch
 from torch import nn
@@ -17,10 +17,18 @@ from ..errors import ConfigError
 from ..registry import Registry
 
 RECIPES = Registry("recipe")
-#: the fp16 gradient scaler of the running trainer (train.amp=fp16), or None
-GRAD_SCALER: ContextVar[Any] = ContextVar("GRAD_SCALER", default=None)
-#: the running trainer's train.grad_clip: the largest L2 norm of one optimiser step's gradients (0: no clipping)
-GRAD_CLIP: ContextVar[float] = ContextVar("GRAD_CLIP", default=0.0)
+
+
+class Steps(Protocol):
+    """The optimiser steps the trainer hands to `training_step` (training.stepper.Stepper): each zeroes the
+    named optimiser's gradients, backpropagates, and steps, or withholds the step for a non-finite loss."""
+
+    def update(self, name: str, loss: torch.Tensor) -> bool: ...
+
+    def update_in_parts(self, name: str, parts: Iterable[Callable[[], torch.Tensor]]) -> bool: ...
+
+    def fit(self, params: list[nn.Parameter], loss_of_step: Callable[[int], torch.Tensor], steps: int,
+            lr: float) -> None: ...
 
 
 class Recipe:
@@ -47,8 +55,9 @@ class Recipe:
         """{optimiser name: (parameters, learning rate)}; the trainer builds one Adam per entry."""
         raise NotImplementedError
 
-    def training_step(self, batch: dict[str, torch.Tensor], optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, float]:
-        """One adversarial update. batch[domain]: float (N, C, H, W) in [-1, 1]. Returns detached losses."""
+    def training_step(self, batch: dict[str, torch.Tensor], step: Steps) -> dict[str, float]:
+        """One adversarial update, each optimiser step through `step` (e.g. step.update("D", loss_d)).
+        batch[domain]: float (N, C, H, W) in [-1, 1]. Returns detached losses."""
         raise NotImplementedError
 
     def sample_inputs(self, batch: dict[str, torch.Tensor], n: int, generator: torch.Generator) -> torch.Tensor:
@@ -88,48 +97,6 @@ class Recipe:
     def export_metadata(self) -> dict[str, Any]:
         d = self.config.data
         return {"recipe": self.config.recipe, "task": self.task, "image_size": d.image_size, "channels": self.channels}
-
-
-def update(loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> bool:
-    """Backpropagate `loss` and step `optimizer`, unless the loss is NaN or infinite: then the gradients
-    are dropped and the weights stay as they were (the trainer sees the non-finite loss and counts it).
-    Under torchrun the gradients are averaged over the processes first, then clipped to the norm
-    train.grad_clip (GRAD_CLIP) when it is set. Returns whether the step was taken."""
-    return update_in_parts([lambda: loss], optimizer)
-
-
-def update_in_parts(parts: Iterable[Callable[[], torch.Tensor]], optimizer: torch.optim.Optimizer) -> bool:
-    """update() for a loss that is a sum of parts with separate graphs. Each part is a callable that runs
-    its forward pass and returns its scalar loss; it is backpropagated at once, so only one part's
-    activations are alive at a time. Same gradient as one backward of the sum, less peak memory."""
-    from ..distributed import all_true, average_gradients  # no-ops in a single process
-
-    scaler = GRAD_SCALER.get()
-    finite, device = True, None
-    for part in parts:
-        loss = part()
-        device = loss.device
-        if not bool(torch.isfinite(loss.detach()).all()):
-            finite = False
-        elif finite:  # after a non-finite part the step is dropped anyway
-            (scaler.scale(loss) if scaler is not None else loss).backward()
-        del loss  # frees this part's graph before the next one is built
-    if not all_true(finite, device):  # every process skips together
-        optimizer.zero_grad(set_to_none=True)
-        return False
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    average_gradients(params)
-    clip = GRAD_CLIP.get()
-    if clip > 0:  # one rare huge gradient would otherwise make Adam take a step of many learning rates
-        if scaler is not None:
-            scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], clip)
-    if scaler is not None:
-        scaler.step(optimizer)  # skips the step itself if the scaled gradients overflowed
-        scaler.update()
-    else:
-        optimizer.step()
-    return True
 
 
 def build_recipe(config: Config, channels: int) -> Recipe:

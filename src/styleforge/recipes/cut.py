@@ -12,15 +12,15 @@ import torch
 
 from ..losses import PatchSampleMLP, get_adversarial_loss, layered_patch_nce
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, update
-from .translation import TranslationRecipe
+from .base import RECIPES
+from .translation import AdversarialTranslationRecipe
 
 NCE_LAYERS = (0, 4, 8, 12, 16)
 
 
 @RECIPES.register("cut")
 @RECIPES.register("fastcut")
-class CUTRecipe(TranslationRecipe):
+class CUTRecipe(AdversarialTranslationRecipe):
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         m = config.model
@@ -48,21 +48,20 @@ class CUTRecipe(TranslationRecipe):
         return layered_patch_nce(lambda x: g.features(x, self.nce_layers), self.networks["F"], source, output,
                                  loss.nce_patches, loss.nce_temperature)
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         n, loss = self.networks, self.config.loss
         a, b = batch["content"], batch["style"]
         use_identity = loss.nce_identity and loss.nce_weight > 0
         both = n["G"](torch.cat([a, b])) if use_identity else n["G"](a)
         fake_b = both[: a.shape[0]]
 
-        loss_d = self.discriminator_step(b, fake_b, optimizers["D"])
+        loss_d = self.discriminator_step(b, fake_b, step)
 
-        optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(fake_b)))
         nce = self.nce(a, fake_b) if loss.nce_weight > 0 else torch.zeros((), device=a.device)
         nce_id = self.nce(b, both[a.shape[0]:]) if use_identity else torch.zeros((), device=a.device)
         total = adv + loss.nce_weight * (nce + nce_id) / (2 if use_identity else 1)
-        update(total, optimizers["G"])
+        step.update("G", total)
         n["D"].requires_grad_(True)
         losses = {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}
         return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from ..losses import get_adversarial_loss, l1
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, update, update_in_parts
+from .base import RECIPES
 from .image_pool import ImagePool
-from .translation import TranslationRecipe
+from .translation import AdversarialTranslationRecipe
 
 
 @RECIPES.register("cyclegan")
-class CycleGANRecipe(TranslationRecipe):
+class CycleGANRecipe(AdversarialTranslationRecipe):
     ema_networks = ("G",)
 
     def __init__(self, config, channels: int):
@@ -34,7 +34,7 @@ class CycleGANRecipe(TranslationRecipe):
         return {"G": (list(n["G"].parameters()) + list(n["G_ba"].parameters()), t.lr_generator),
                 "D": (list(n["D_a"].parameters()) + list(n["D_b"].parameters()), t.lr_discriminator)}
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         n, loss = self.networks, self.config.loss
         a, b = batch["content"], batch["style"]
         logged = {"adv": 0.0, "cycle": 0.0, "identity": 0.0}
@@ -68,16 +68,14 @@ class CycleGANRecipe(TranslationRecipe):
             parts += [keep(b, n["G"]), keep(a, n["G_ba"])]
         for d in (n["D_a"], n["D_b"]):
             d.requires_grad_(False)
-        optimizers["G"].zero_grad(set_to_none=True)
-        update_in_parts(parts, optimizers["G"])
+        step.update_in_parts("G", parts)
         for d in (n["D_a"], n["D_b"]):
             d.requires_grad_(True)
 
-        optimizers["D"].zero_grad(set_to_none=True)
         pooled_b, pooled_a = self.pools["b"].query(fakes["b"]), self.pools["a"].query(fakes["a"])
         loss_d = (self.adversarial.discriminator_loss(self.observe_real(n["D_b"](self.augment(b))), n["D_b"](self.augment(pooled_b)))
                   + self.adversarial.discriminator_loss(n["D_a"](self.augment(a)), n["D_a"](self.augment(pooled_a))))
-        update(loss_d, optimizers["D"])
+        step.update("D", loss_d)
         return {"loss_G": logged["adv"], "loss_cycle": logged["cycle"], "loss_identity": logged["identity"],
                 "loss_D": loss_d.item()}
 

@@ -16,8 +16,8 @@ from ..errors import ConfigError
 from ..losses import get_adversarial_loss
 from ..models import DISCRIMINATORS, GENERATORS, load_pretrained
 from ..models.pretrained import resolve_model_dir
-from .base import RECIPES, update
-from .translation import TranslationRecipe
+from .base import RECIPES
+from .translation import AdversarialTranslationRecipe
 
 PROBE_SIZE = 64  # feature shapes are read off one probe image of this size
 
@@ -58,7 +58,7 @@ def output_and_features(net: nn.Module, x: torch.Tensor, ids: list[int]) -> tupl
 
 
 @RECIPES.register("distill")
-class DistillRecipe(TranslationRecipe):
+class DistillRecipe(AdversarialTranslationRecipe):
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         m = config.model
@@ -78,7 +78,7 @@ class DistillRecipe(TranslationRecipe):
         """sum over the feature pairs of mean((f_l(S_l(x)) - T_l(x))^2)."""
         return sum(F.mse_loss(f(s), t) for f, s, t in zip(self.networks["project"], students, targets))
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         n, loss = self.networks, self.config.loss
         x, b = batch["content"], batch["style"]
         n["teacher"].eval()
@@ -87,13 +87,12 @@ class DistillRecipe(TranslationRecipe):
             target, targets = output_and_features(n["teacher"], x, [t for _, t, _, _ in matching])
         student, students = output_and_features(n["G"], x, [s for s, _, _, _ in matching])
 
-        loss_d = self.discriminator_step(b, student, optimizers["D"])
+        loss_d = self.discriminator_step(b, student, step)
 
-        optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(student)))
         output = (student - target).abs().mean()
         features = self.feature_loss(students, targets) if matching else x.new_zeros(())
-        update(adv + loss.distill_output_weight * output + loss.distill_feature_weight * features, optimizers["G"])
+        step.update("G", adv + loss.distill_output_weight * output + loss.distill_feature_weight * features)
         n["D"].requires_grad_(True)
         return {"loss_G": adv.item(), "loss_output": output.item(), "loss_features": features.item(),
                 "loss_D": loss_d.item()}

@@ -27,7 +27,7 @@ import torch
 
 from ..losses.statistics import FilterResponses, quantile_shift_loss, sorted_samples
 from ..models import GENERATORS
-from .base import RECIPES, update
+from .base import RECIPES, Steps
 from .translation import TranslationRecipe
 
 MAX_ROUNDS = 8
@@ -146,29 +146,24 @@ class FilterFitRecipe(TranslationRecipe):
                   for prepared, index, input_q in self._search_batches(G)]
         return quantile_shift_loss(torch.stack(shifts).mean(0), 0, self.target_shift, self.scale).item()
 
-    def fit_colour(self, G, steps: int) -> float:
-        """Adam on G's colour stages alone, `steps` steps over the search batches in turn (the structure
+    def fit_colour(self, G, steps: int, step: Steps) -> float:
+        """Adam on G's colour stages alone (step.fit), `steps` steps over the search batches in turn (the structure
         held); returns the search loss after. The search's one continuous move: scored against the
         structural ones, a colour change is not mistaken for a filter (a film grade desaturates, which
         lowers the colour detail as a blur does, and a search of structural moves alone took Kuwahara)."""
         batches = self._search_batches(G)
-        params = G.colour_parameters()
-        optimizer = torch.optim.Adam(params, lr=COLOUR_FIT_LR)
-        with torch.enable_grad():
-            for i in range(steps):
-                prepared, index, input_q = batches[i % len(batches)]
-                loss = self._batch_loss(G.render(prepared), index, input_q)
-                for p, grad in zip(params, torch.autograd.grad(loss, params)):
-                    p.grad = grad
-                optimizer.step()
-        for p in params:
-            p.grad = None
+
+        def loss_of_step(i: int) -> torch.Tensor:
+            prepared, index, input_q = batches[i % len(batches)]
+            return self._batch_loss(G.render(prepared), index, input_q)
+
+        step.fit(G.colour_parameters(), loss_of_step, steps, COLOUR_FIT_LR)
         return self.search_loss(G)
 
     # ------------------------------------------------------------------ phases
 
     @torch.no_grad()
-    def search(self) -> list[str]:
+    def search(self, step: Steps) -> list[str]:
         """Greedy search from the generator with every amount off: each round scores every structural move
         and a colour fit (`fit_colour` on a copy) and takes the best; returns the moves taken."""
         current = copy.deepcopy(self.networks["G"])
@@ -184,7 +179,7 @@ class FilterFitRecipe(TranslationRecipe):
                     trials.append((self.search_loss(trial), name, trial))
             if self.colour_steps and (not taken or taken[-1] != COLOUR_FIT):
                 trial = copy.deepcopy(current)
-                trials.append((self.fit_colour(trial, self.colour_steps), COLOUR_FIT, trial))
+                trials.append((self.fit_colour(trial, self.colour_steps, step), COLOUR_FIT, trial))
             if not trials:
                 break
             loss, name, trial = min(trials, key=lambda t: t[0])
@@ -200,20 +195,19 @@ class FilterFitRecipe(TranslationRecipe):
     def phase(self) -> str:
         return "gathering statistics" if self.target_shift is None else "fine-tuning"
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         self.critic.to(batch["content"].device)
         a, b = self.crops(batch["content"]), self.crops(batch["style"])
         if self.target_shift is None:  # gathering
             self.gather(a, b, photo_halves(batch["content"]).repeat_interleave(self.per_image))
             if self.target_shift is None:
                 return {"loss_match": 0.0, "gathered": float(self.gathered)}
-            taken = self.search()
+            taken = self.search(step)
             self.announce("fine-tuning")
             return {"loss_match": self.best_loss.item(), "search_moves": float(len(taken))}
         G = self.networks["G"]
-        optimizers["G"].zero_grad(set_to_none=True)
         loss = self.match_loss(G, a, self._index(a))
-        update(loss, optimizers["G"])
+        step.update("G", loss)
         self.tuned_steps += 1
         if self.tuned_steps % self.select_every == 0:
             current = self.search_loss(G)

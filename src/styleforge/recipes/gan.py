@@ -12,7 +12,7 @@ from torch import nn
 
 from ..losses import get_adversarial_loss
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, Recipe, update
+from .base import RECIPES, Recipe
 
 
 @RECIPES.register("gan")
@@ -35,13 +35,12 @@ class NoiseGANRecipe(Recipe):
         return {"G": (list(self.networks["G"].parameters()), t.lr_generator),
                 "D": (list(self.networks["D"].parameters()), t.lr_discriminator)}
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         G, D = self.networks["G"], self.networks["D"]
         real = batch["real"]
         z = torch.randn(real.shape[0], self.latent_dim, device=real.device)
         fake = G(z)
 
-        optimizers["D"].zero_grad(set_to_none=True)
         gamma = self.config.loss.r1_gamma
         real = real.detach().requires_grad_(gamma > 0)
         d_real, d_fake = D(real), D(fake.detach())
@@ -49,11 +48,10 @@ class NoiseGANRecipe(Recipe):
         if gamma > 0:  # R1: flatten D around the real data
             grad, = torch.autograd.grad(d_real.sum(), real, create_graph=True)
             loss_d = loss_d + gamma / 2 * grad.pow(2).flatten(1).sum(1).mean()
-        update(loss_d, optimizers["D"])
+        step.update("D", loss_d)
 
-        optimizers["G"].zero_grad(set_to_none=True)
         loss_g = self.adversarial.generator_loss(D(fake))
-        update(loss_g, optimizers["G"])
+        step.update("G", loss_g)
         return {"loss_D": loss_d.item(), "loss_G": loss_g.item(),
                 "D_real": d_real.mean().item(), "D_fake": d_fake.mean().item()}
 

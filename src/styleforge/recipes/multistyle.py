@@ -14,18 +14,14 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 from ..losses import PatchSampleMLP, get_adversarial_loss, layered_patch_nce
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, update
-from .translation import TranslationRecipe
+from ..specs import parse_pairs
+from .base import RECIPES
+from .translation import AdversarialTranslationRecipe
 
 
 def parse_styles(spec: str) -> list[tuple[str, str]]:
     """'monet=monet,film=/data/film' -> [('monet', 'monet'), ('film', '/data/film')]."""
-    items = []
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
-        name, sep, source = part.partition("=")
-        if not sep or not name.strip() or not source.strip():
-            raise ConfigError(f"config key 'data.styles' needs NAME=SOURCE entries, got '{part}'")
-        items.append((name.strip(), source.strip()))
+    items = parse_pairs(spec, "config key 'data.styles'", error=ConfigError)
     names = [n for n, _ in items]
     if len(items) < 1 or len(set(names)) != len(names):
         raise ConfigError(f"config key 'data.styles' needs one or more distinct style names, got '{spec}'")
@@ -33,7 +29,7 @@ def parse_styles(spec: str) -> list[tuple[str, str]]:
 
 
 @RECIPES.register("multistyle")
-class MultiStyleRecipe(TranslationRecipe):
+class MultiStyleRecipe(AdversarialTranslationRecipe):
     @classmethod
     def data_domains(cls, config):
         return ("content",) + tuple(f"style:{name}" for name, _ in parse_styles(config.data.styles))
@@ -62,7 +58,7 @@ class MultiStyleRecipe(TranslationRecipe):
         return layered_patch_nce(lambda x: g.features(x, self.nce_layers, weights), self.networks["F"], source,
                                  output, loss.nce_patches, loss.nce_temperature)
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         n, loss, k = self.networks, self.config.loss, len(self.style_names)
         a = batch["content"]
         style = (torch.arange(a.shape[0], device=a.device) + self.steps_seen) % k
@@ -71,16 +67,14 @@ class MultiStyleRecipe(TranslationRecipe):
         real = torch.stack([batch[f"style:{self.style_names[s]}"][i] for i, s in enumerate(style.tolist())])
         fake = n["G"](a, weights)
 
-        optimizers["D"].zero_grad(set_to_none=True)
         loss_d = self.adversarial.discriminator_loss(self.observe_real(n["D"](self.augment(real), style)),
                                                      n["D"](self.augment(fake.detach()), style))
-        update(loss_d, optimizers["D"])
+        step.update("D", loss_d)
 
         n["D"].requires_grad_(False)
-        optimizers["G"].zero_grad(set_to_none=True)
         adv = self.adversarial.generator_loss(n["D"](self.augment(fake), style))
         nce = self.nce(a, fake, weights) if loss.nce_weight > 0 else torch.zeros((), device=a.device)
-        update(adv + loss.nce_weight * nce, optimizers["G"])
+        step.update("G", adv + loss.nce_weight * nce)
         n["D"].requires_grad_(True)
         losses = {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_D": loss_d.item()}
         return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses

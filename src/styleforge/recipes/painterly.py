@@ -22,29 +22,25 @@ from __future__ import annotations
 
 import torch
 
-from ..inference.optimize import total_variation
-from ..losses import get_adversarial_loss
+from ..losses import get_adversarial_loss, total_variation
 from ..losses.feature_style import FeatureStyleLoss
 from ..losses.palette import PaletteLoss
 from ..models import DISCRIMINATORS, GENERATORS
-from .base import RECIPES, update
+from ..specs import parse_names
+from .base import RECIPES
 from .guard import DivergenceGuard
-from .translation import TranslationRecipe
-
-
-def taps(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
+from .translation import AdversarialTranslationRecipe
 
 
 @RECIPES.register("painterly")
-class PainterlyRecipe(TranslationRecipe):
+class PainterlyRecipe(AdversarialTranslationRecipe):
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         m, p = config.model, config.painterly
         self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
         if p.adversarial_weight > 0:
             self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
-        self.networks["P"] = FeatureStyleLoss(taps(p.style_taps), p.content_tap, p.style_loss)
+        self.networks["P"] = FeatureStyleLoss(parse_names(p.style_taps), p.content_tap, p.style_loss)
         if p.palette_weight > 0:
             self.networks["palette"] = PaletteLoss(channels)
         self.networks["guard"] = DivergenceGuard(p.guard)  # a blown-up step is withheld; repeated ones roll back
@@ -65,7 +61,7 @@ class PainterlyRecipe(TranslationRecipe):
     def phase(self) -> str:
         return "gathering statistics" if self.gathering() else "training"
 
-    def training_step(self, batch, optimizers):
+    def training_step(self, batch, step):
         n, w = self.networks, self.weights
         a, b = batch["content"], batch["style"]
         P = n["P"]
@@ -81,8 +77,7 @@ class PainterlyRecipe(TranslationRecipe):
             fake = G(a)
         losses = {}
         if "D" in n:
-            losses["loss_D"] = self.discriminator_step(b, fake, optimizers["D"]).item()
-        optimizers["G"].zero_grad(set_to_none=True)
+            losses["loss_D"] = self.discriminator_step(b, fake, step).item()
         content, style = P(fake, a)
         total = w.content_weight * content + w.style_weight * style
         if "D" in n:
@@ -100,7 +95,7 @@ class PainterlyRecipe(TranslationRecipe):
         if w.guard and not n["guard"].check(level):
             losses["diverged"] = float("nan")  # withheld: the trainer counts it as a non-finite step
         else:
-            update(total, optimizers["G"])
+            step.update("G", total)
         if "D" in n:
             n["D"].requires_grad_(True)
         return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses

@@ -1,10 +1,12 @@
-"""What the unpaired image-to-image recipes (CycleGAN, CUT, FastCUT) share: domains, samples, export."""
+"""What the unpaired image-to-image recipes share: domains, samples and export (TranslationRecipe), and for
+those with a discriminator (CycleGAN, CUT, FastCUT, painterly, distill, multistyle) DiffAugment, ADA and the
+discriminator step (AdversarialTranslationRecipe)."""
 from __future__ import annotations
 
 import torch
 
 from ..data.augment import diff_augment, parse_policy
-from .base import Recipe, update
+from .base import Recipe, Steps
 
 
 class TranslationRecipe(Recipe):
@@ -13,6 +15,23 @@ class TranslationRecipe(Recipe):
     domains = ("style", "content")
     task = "image"
     export_network = "G"
+
+    def sample_inputs(self, batch, n, generator):
+        return batch["content"][:n]
+
+    @torch.no_grad()
+    def render_samples(self, inputs, networks):
+        """Pairs [photo, stylised] interleaved: (2N, C, H, W)."""
+        out = networks[self.export_network](inputs)
+        return torch.stack([inputs, out], 1).flatten(0, 1)
+
+    def sample_labels(self):
+        return ["photo", "styled"]
+
+
+class AdversarialTranslationRecipe(TranslationRecipe):
+    """A TranslationRecipe judged by a discriminator networks["D"] (self.adversarial: its loss), whose inputs are
+    DiffAugmented, adaptively under ADA (data.ada_target > 0)."""
 
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
@@ -42,14 +61,13 @@ class TranslationRecipe(Recipe):
             self.ada_p = (self.ada_p + step).clamp(0.0, 1.0)
         return logits
 
-    def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor, optimizer) -> torch.Tensor:
+    def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor, step: Steps) -> torch.Tensor:
         """One update of networks["D"] on real style images and detached fakes; D is then frozen for the
         generator step (the caller unfreezes it). Returns L_D."""
         D = self.networks["D"]
-        optimizer.zero_grad(set_to_none=True)
         loss_d = self.adversarial.discriminator_loss(self.observe_real(D(self.augment(real))),
                                                      D(self.augment(fake.detach())))
-        update(loss_d, optimizer)
+        step.update("D", loss_d)
         D.requires_grad_(False)
         return loss_d
 
@@ -59,15 +77,3 @@ class TranslationRecipe(Recipe):
     def load_extra_state(self, state):
         if "ada_p" in state:
             self.ada_p = state["ada_p"].clone()
-
-    def sample_inputs(self, batch, n, generator):
-        return batch["content"][:n]
-
-    @torch.no_grad()
-    def render_samples(self, inputs, networks):
-        """Pairs [photo, stylised] interleaved: (2N, C, H, W)."""
-        out = networks[self.export_network](inputs)
-        return torch.stack([inputs, out], 1).flatten(0, 1)
-
-    def sample_labels(self):
-        return ["photo", "styled"]

@@ -14,6 +14,8 @@ from ..data import open_source
 from ..data.transforms import Preprocess
 from ..errors import ConfigError
 from ..metrics import METRICS
+from ..metrics.evaluate import compute_metrics
+from ..specs import parse_names
 
 
 class HeldOutEvaluator:
@@ -32,7 +34,7 @@ class HeldOutEvaluator:
                                   f"raise data.holdout_fraction")
             sets[key] = prep(images, torch.Generator().manual_seed(0))
         self.photos, self.style = sets["photos"], sets["style"]
-        self.metrics = [METRICS.get(name) for name in metric_names(config.train.eval_metrics)]
+        self.metrics = tuple(metric_names(config.train.eval_metrics))
 
     @torch.no_grad()
     def __call__(self, generator: torch.nn.Module, device: torch.device) -> dict[str, float]:
@@ -40,15 +42,12 @@ class HeldOutEvaluator:
         generator.eval()
         out = torch.cat([generator(x.to(device)).cpu() for x in self.photos.split(16)])
         generator.train(was)
-        scores = {}
-        for metric in self.metrics:
-            scores.update({f"eval_{k}": v for k, v in metric(out, self.photos, self.style).items()})
-        return scores
+        return {f"eval_{k}": v for k, v in compute_metrics(self.photos, out, self.style, self.metrics).items()}
 
 
 def metric_names(text: str) -> list[str]:
     """'swd,color' -> ['swd', 'color'], each a registered metric (else a ConfigError listing them)."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    names = parse_names(text)
     unknown = [n for n in names if n not in METRICS]
     if unknown or not names:
         raise ConfigError(f"config key 'train.eval_metrics': unknown metric {', '.join(unknown) or '(none)'}; "

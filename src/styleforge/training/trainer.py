@@ -18,19 +18,20 @@ import torch
 from ..config import Config, from_dict
 from ..data import BatchSampler, ImageSet, Preprocess, open_source
 from ..data.datasets import data_changes, write_reports
-from .. import distributed as dist
 from .. import run_folder as rf
 from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
 from ..recipes import Recipe, build_recipe
-from ..recipes.base import GRAD_CLIP, GRAD_SCALER
+from ..specs import parse_names
+from . import distributed as dist
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .ema import EMA
 from .plots import plot_curves
 from .run_dir import new_run_dir
 from .run_log import RunLogger
+from .stepper import Stepper
 
 StepCallback = Callable[["Trainer", int, dict], None]  # (trainer, step, losses)
 PREVIEW_AFTER_S = 60.0  # a first preview after this much training
@@ -127,8 +128,9 @@ class Trainer:
         torch.manual_seed(t.seed)
         self.recipe: Recipe = build_recipe(cfg, channels)
         self.recipe.networks.to(self.device)
-        self.optimizers = {name: torch.optim.Adam(params, lr=lr, betas=(t.beta1, t.beta2))
-                           for name, (params, lr) in self.recipe.optimizer_groups().items()}
+        self.stepper = Stepper.adam(self.recipe.optimizer_groups(), betas=(t.beta1, t.beta2), scaler=self.scaler,
+                                    grad_clip=t.grad_clip)
+        self.optimizers = self.stepper.optimizers
         self.base_lrs = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
         self.ema = {name: EMA(self.recipe.networks[name], t.ema_decay, self._calibration_batches)
                     for name in self.recipe.ema_networks if t.ema_decay > 0}
@@ -149,7 +151,7 @@ class Trainer:
             self.evaluator = HeldOutEvaluator(cfg)
         if t.keep_best and not (t.eval_every and self.recipe.task == "image"):
             raise ConfigError("train.keep_best needs train.eval_every > 0 and an image-to-image recipe")
-        if t.keep_best and "swd" not in [m.strip() for m in t.eval_metrics.split(",")]:
+        if t.keep_best and "swd" not in parse_names(t.eval_metrics):
             raise ConfigError("train.keep_best selects by eval_swd: keep 'swd' in train.eval_metrics")
         self.best: dict | None = None  # {"eval_swd", "step", "weights"} of the best held-out evaluation so far
         self.elapsed = 0.0  # seconds spent training, over every resume (train.minutes)
@@ -320,14 +322,9 @@ class Trainer:
                 self.logger.phase(self.recipe.phase())
                 buffers = [b.detach().clone() for b in self.recipe.networks.buffers()]  # e.g. batch-norm statistics
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                    token, clip_token = GRAD_SCALER.set(self.scaler), GRAD_CLIP.set(t.grad_clip)
-                    try:
-                        losses = self.recipe.training_step(batch, self.optimizers)
-                    finally:
-                        GRAD_SCALER.reset(token)
-                        GRAD_CLIP.reset(clip_token)
+                    losses = self.recipe.training_step(batch, self.stepper)
                 bad = [k for k, v in losses.items() if not math.isfinite(v)]
-                if bad:  # the recipe withheld those updates (recipes.base.update); the batch is consumed
+                if bad:  # the stepper withheld those updates; the batch is consumed
                     for b, saved in zip(self.recipe.networks.buffers(), buffers):
                         b.copy_(saved)  # a NaN forward pass also polluted the running statistics
                     self.nonfinite_in_a_row += 1

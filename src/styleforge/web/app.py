@@ -100,7 +100,7 @@ class Models:
         meta = read_model_config(folder).get("metadata", {})
         if "styles" not in meta:
             return []
-        from ..inference.styles import adapter_files
+        from ..models.adapters import adapter_files
         return list(meta["styles"]) + [p.stem for p in adapter_files(folder)]
 
     def folder(self, model_id: str) -> Path:

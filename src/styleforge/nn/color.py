@@ -1,4 +1,4 @@
-"""Colour helpers for stylising: keep the photo's colours, take the style's luminance."""
+"""Colour maths on (N, 3, H, W) RGB in [-1, 1]: BT.601 YCbCr and back, and keeping a photo's colours under a new luminance."""
 from __future__ import annotations
 
 import torch

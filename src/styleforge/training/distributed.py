@@ -2,7 +2,7 @@
 
 `torchrun --nproc_per_node=N -m styleforge train ...` sets RANK / WORLD_SIZE / LOCAL_RANK; `setup()` then
 joins the process group (NCCL on GPUs, gloo on CPUs). Every process builds the same networks from the same
-seed, takes its own slice of each global batch (data.sampler.BatchSampler), and `recipes.base.update`
+seed, takes its own slice of each global batch (data.sampler.BatchSampler), and `training.stepper.Stepper`
 averages the gradients over processes before each optimiser step, so N processes x batch B take the same
 steps as one process x batch N*B (up to batch-dependent layers such as batch norm). Only rank 0 writes.
 """
@@ -62,11 +62,6 @@ def broadcast(obj):
     box = [obj]
     dist.broadcast_object_list(box, src=0)
     return box[0]
-
-
-def barrier() -> None:
-    if world_size() > 1:
-        dist.barrier()
 
 
 def teardown() -> None:
