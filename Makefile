@@ -6,7 +6,7 @@ demo: setup
 test:
 	./setup.sh --test && .venv/bin/python -m pytest
 test-slow: setup
-	.venv/bin/python -m pytest -m slow
+	.venv/bin/python -m pytest -m slow -n 0
 bench: setup
 	.venv/bin/python benchmarks/dcgan_mnist.py --judge-epochs 10 --steps 7000 --eval-every 1000
 	.venv/bin/python benchmarks/quality.py --recipes cut,fastcut --preset fast --size 128 --steps 500 --eval-every 250 --set train.threads=2

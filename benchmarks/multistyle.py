@@ -64,7 +64,8 @@ def main() -> None:
     shots.mkdir(parents=True, exist_ok=True)
     for f in sorted(splits[NEW_OPERATOR].style_dir.iterdir())[: args.shots]:
         (shots / f.name).write_bytes(f.read_bytes())
-    adapter = add_style(run, NEW_OPERATOR, str(shots), content=str(content), steps=args.adapter_steps, size=args.size)
+    adapter = add_style(run, NEW_OPERATOR, str(shots), content=str(content), steps=args.adapter_steps, size=args.size,
+                        output_dir=work / "runs")
     stylizer = Stylizer.from_pretrained(run)
     after = psnr_per_style(stylizer, base_splits)
     new = psnr_per_style(stylizer, {NEW_OPERATOR: splits[NEW_OPERATOR]})[NEW_OPERATOR]

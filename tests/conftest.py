@@ -6,13 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from styleforge.runtime import choose_wait_policy
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# Under pytest-xdist (the default: pyproject's addopts) the workers share the cores: each gets its share of
+# threads, set before torch loads (and inherited by the commands the tests start), so they do not oversubscribe.
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 and "OMP_NUM_THREADS" not in os.environ:
+    os.environ["OMP_NUM_THREADS"] = str(max(1, _cores() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+
+from styleforge.runtime import choose_wait_policy  # noqa: E402  (after the thread count is set)
 
 choose_wait_policy()  # as the CLI does: on a busy machine the suite's threads sleep instead of spinning
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("STYLEFORGE_DATA", str((REPO / ".." / "shared" / "data").resolve()))
 DATA = Path(os.environ["STYLEFORGE_DATA"])
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one worker per core, at most 4 (each loads torch and the feature networks)."""
+    return max(1, min(_cores(), 4))
 
 
 def require_data(relative: str) -> Path:

@@ -171,6 +171,28 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
+#: config keys only some recipes read: a section, a dotted key or a dotted prefix ending in '_' -> those recipes
+RECIPE_ONLY: dict[str, tuple[str, ...]] = {
+    "painterly": ("painterly",), "adapter": ("adapter",), "loss.match_": ("filters",),
+    "loss.distill_": ("distill",), "model.teacher": ("distill",), "data.styles": ("multistyle",),
+}
+
+
+def for_recipe(config: Config) -> dict[str, Any]:
+    """config.to_dict() without the keys that only other recipes read (what `train --dry-run` prints)."""
+    tree = config.to_dict()
+    for key, owners in RECIPE_ONLY.items():
+        if config.recipe in owners:
+            continue
+        section, _, name = key.partition(".")
+        if not name:
+            tree.pop(section, None)
+        else:
+            for k in [k for k in tree[section] if k == name or (name.endswith("_") and k.startswith(name))]:
+                del tree[section][k]
+    return tree
+
+
 # --------------------------------------------------------------------------- building and validating
 
 

@@ -54,6 +54,21 @@ def test_dry_run_prints_resolved_config(capsys):
     assert code == 0 and config["train"]["steps"] == 9 and config["data"]["source"] == "cifar10"
 
 
+@pytest.mark.parametrize("recipe, own, others", [
+    ("cut", [], [("painterly", None), ("loss", "match_crop"), ("loss", "distill_output_weight"), ("data", "styles")]),
+    ("filters", [("loss", "match_crop")], [("painterly", None), ("adapter", None), ("model", "teacher")]),
+    ("painterly", [("painterly", "style_weight")], [("loss", "match_crop"), ("adapter", None)]),
+])
+def test_dry_run_prints_only_the_keys_the_recipe_reads(recipe, own, others, capsys):
+    code, out, _ = _run(["train", recipe, "--dry-run"], capsys)
+    config = json.loads(out[out.index("{"):])
+    assert code == 0 and config["train"]["steps"] >= 1 and "adversarial" in config["loss"]
+    for section, key in own:
+        assert key in config[section]
+    for section, key in others:
+        assert (section not in config) if key is None else (key not in config[section]), (section, key)
+
+
 def test_train_then_sample_then_resume(tmp_path, capsys):
     base = ["train", "dcgan", "--preset", "shapes", "--steps", "4", "--out", str(tmp_path),
             "--set", "train.progress=false", "--set", "train.tensorboard=false", "--set", "train.batch_size=8"]

@@ -10,7 +10,7 @@ from styleforge.inference import Stylizer
 from styleforge.metrics.ground_truth import evaluate, prepare_split
 from styleforge.training.checkpoint import load_checkpoint
 
-SMALL = ["loss.match_select_every=10", "loss.match_search_batches=6", "loss.match_colour_steps=30", "train.threads=2",
+SMALL = ["loss.match_select_every=10", "loss.match_search_batches=6", "loss.match_colour_steps=30",
          "train.seed=0"]
 
 

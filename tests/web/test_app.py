@@ -108,12 +108,17 @@ def test_a_full_queue_answers_busy(client):
 _wait = wait_for_job
 
 
-def test_training_job_runs_to_the_end_and_its_model_is_listed(client):
+def test_training_job_runs_to_the_end_and_its_model_is_listed(client, tmp_path):
     style = [("style", (f"s{i}.png", _png(80, 80, seed=i))) for i in range(10)]
     r = client.post("/api/train", data={"name": "tiny", "preset": "fast", "steps": "6", "size": "32"}, files=style)
     assert r.status_code == 200, r.text
     job = _wait(client, r.json()["id"], lambda j: j["status"] != "running")
     assert job["status"] == "done" and job["step"] == 6 and job["progress"] == 1.0, job
+    # the child trained the one config file the server resolved (not flags rebuilt on a command line)
+    given = json.loads(next((tmp_path / "ws").rglob("train_config.json")).read_text())
+    ran = json.loads(next((tmp_path / "ws").rglob("runs/*/config.json")).read_text())
+    assert given["recipe"] == ran["recipe"] == "painterly" and given["train"]["steps"] == ran["train"]["steps"] == 6
+    assert {k: v for k, v in given["data"].items()} == ran["data"]
     assert job["model_id"] in [m["id"] for m in client.get("/api/models").json()["models"]]
     assert client.get(job["sample_url"]).status_code == 200
     r = client.post("/api/stylize", files={"image": ("a.png", _png())}, data={"model": job["model_id"]})

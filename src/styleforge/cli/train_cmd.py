@@ -63,7 +63,7 @@ def add_parser(sub) -> None:
                                                  "training (shortcut for --set train.minutes=N; resumable)")
     p.add_argument("--out", help="output folder for run folders (default: runs)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its last checkpoint")
-    p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config (the keys this recipe reads) and exit")
     p.set_defaults(run=run)
 
 
@@ -110,8 +110,11 @@ def run(args) -> int:
 def train_or_print(config, dry_run: bool, exported: str = "model", resume: str | None = None) -> int:
     """--dry-run prints the resolved config; otherwise train it (or resume the run `resume`, under `config`
     where given) and say where the run and its export are."""
-    if dry_run:
-        print(config.to_json())
+    if dry_run:  # the keys this recipe reads (the run's config.json keeps them all)
+        import json
+
+        from ..config import for_recipe
+        print(json.dumps(for_recipe(config), indent=2, sort_keys=True))
         return 0
     from ..training import train  # heavy imports only when training
 

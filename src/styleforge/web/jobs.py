@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 from .. import run_folder as rf
+from ..config import load_config
+from ..errors import ConfigError
 from ..files import atomic_write_text
 from .workspace import UploadError, Workspace, new_id
 
@@ -133,16 +135,23 @@ class Jobs:
         None) or `steps` are done, whichever comes first."""
         check_preset(preset)
         self.refuse_if_training()
-        recipe, config, default_minutes = PRESETS[preset]
+        recipe, config_name, default_minutes = PRESETS[preset]
         minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)
-        cmd = [sys.executable, "-m", "styleforge", "train", recipe, "--preset", config, "--style", str(style_dir),
-               "--content", str(content_dir), "--out", str(folder / "runs"), "--size", str(size),
-               "--steps", str(steps), "--minutes", str(minutes)] + [a for kv in (
-                   "train.progress=false", "train.tensorboard=false", "train.eval_every=0",
-                   "data.holdout_fraction=0", "data.style_limit=0", f"train.log_every={max(1, min(20, steps // 50))}",
-                   f"train.sample_every={max(1, steps // 5)}", f"train.checkpoint_every={max(1, steps // 5)}",
-                   f"painterly.gather_images={max(4, min(64, steps))}", f"run.name={name}") for a in ("--set", kv)]
+        overrides = [f"data.source={style_dir}", f"data.content={content_dir}", f"run.output_dir={folder / 'runs'}",
+                     f"data.image_size={size}", f"data.load_size={round(size * 1.12)}", f"train.steps={steps}",
+                     f"train.minutes={minutes}", "train.progress=false", "train.tensorboard=false",
+                     "train.eval_every=0", "data.holdout_fraction=0", "data.style_limit=0",
+                     f"train.log_every={max(1, min(20, steps // 50))}", f"train.sample_every={max(1, steps // 5)}",
+                     f"train.checkpoint_every={max(1, steps // 5)}", f"painterly.gather_images={max(4, min(64, steps))}",
+                     f"run.name={name}"]
+        try:  # resolved here, so a bad setting is the request's error; the child reads the one file
+            config = load_config(config_name, overrides, recipe=recipe)
+        except ConfigError as exc:
+            raise UploadError(str(exc)) from None
+        config_file = folder / "train_config.json"
+        atomic_write_text(config_file, config.to_json())
+        cmd = [sys.executable, "-m", "styleforge", "train", recipe, "--preset", str(config_file)]
         job = {"id": ident, "kind": "train", "name": name, "preset": preset, "steps": steps, "size": size,
                "minutes": minutes, "created": time.time(), "status": "running",
                "style_images": sum(1 for p in Path(style_dir).iterdir() if p.is_file())}
