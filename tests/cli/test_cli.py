@@ -149,3 +149,12 @@ def test_train_help_lists_each_recipes_presets(capsys):
     out = capsys.readouterr().out
     assert "fastcut     fast, fewshot" in out and "(default: fast)" in out
     assert "painterly   default" in out and "dcgan       mnist, cifar10" in out
+
+
+def test_the_filters_fit_warning_says_when_the_style_is_not_a_filter():
+    from styleforge.cli.train_cmd import fit_warning
+
+    assert fit_warning({"fit_loss_photo": 1148.1, "fit_loss_best": 16.5}) is None  # cartoon, measured
+    warning = fit_warning({"fit_loss_photo": 31.2, "fit_loss_best": 14.6})  # brush strokes, measured
+    assert "closed only 53%" in warning and "painterly" in warning
+    assert fit_warning({}) is None  # other recipes' exports

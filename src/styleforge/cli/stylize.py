@@ -78,15 +78,15 @@ def run(args) -> int:
         print(note, file=sys.stderr)
 
     def apply(image):
-        out = stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap)
-        if not (args.mask or args.keep_rect):
-            return out
-        from ..inference.masks import apply_mask, feather, load_mask, rect_mask
-        h, w = image.shape[:2]
-        mask = load_mask(args.mask, h, w, max_pixels) if args.mask else np.ones((h, w), np.float32)
-        if args.keep_rect:
-            mask = mask * rect_mask(h, w, args.keep_rect)
-        return apply_mask(image, out, feather(mask, args.feather))
+        mask = None
+        if args.mask or args.keep_rect:
+            from ..inference.masks import load_mask, rect_mask
+            h, w = image.shape[:2]
+            mask = load_mask(args.mask, h, w, max_pixels) if args.mask else np.ones((h, w), np.float32)
+            if args.keep_rect:
+                mask = mask * rect_mask(h, w, args.keep_rect)
+        return stylizer.stylize_array(image, args.strength, args.preserve_color, args.tile, args.overlap, mask,
+                                      args.feather)
 
     max_pixels = int(args.max_megapixels * 1e6)
     source = Path(args.input)

@@ -99,11 +99,18 @@ class StylizerBase:
         return self
 
     def stylize_array(self, image: np.ndarray, strength: float = 1.0, keep_color: bool = False,
-                      tile: int = 512, overlap: int = 128) -> np.ndarray:
-        """uint8 (H, W, 3) -> uint8 (H, W, 3); images larger than `tile` go through overlapping tiles,
-        so memory stays bounded by the tile size (see inference.tiling)."""
-        return stylize_tiled(lambda x, offset: self(x, strength, keep_color, offset), image, tile, overlap,
-                             with_offset=True)
+                      tile: int = 512, overlap: int = 128, mask: np.ndarray | None = None,
+                      feather_radius: int = 0) -> np.ndarray:
+        """uint8 (H, W, 3) -> uint8 (H, W, 3): the one stylising path of the CLI and the web app. Images larger
+        than `tile` go through overlapping tiles, so memory stays bounded by the tile size (inference.tiling);
+        `mask` (H, W) in [0, 1] (1 = stylise), feathered by `feather_radius` px, blends the result back into
+        the photo (inference.masks)."""
+        out = stylize_tiled(lambda x, offset: self(x, strength, keep_color, offset), image, tile, overlap,
+                            with_offset=True)
+        if mask is None:
+            return out
+        from .masks import apply_mask, feather
+        return apply_mask(image, out, feather(mask, feather_radius))
 
 
 class Stylizer(StylizerBase):

@@ -22,6 +22,7 @@ trainer's ordinary steps, each batch cut into `match_crops_per_image` random `ma
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 
@@ -68,6 +69,7 @@ class FilterFitRecipe(TranslationRecipe):
         self._search_cache = None  # (prepared crops, sample positions, input quantiles) per search batch
         self.target_shift = self.scale = None  # (K, S), (K,) once gathered
         self.best_loss = torch.tensor(float("inf"))
+        self.start_loss = torch.tensor(float("nan"))  # the search's loss before its first move
         self.tuned_steps = 0
 
     def optimizer_groups(self):
@@ -169,6 +171,7 @@ class FilterFitRecipe(TranslationRecipe):
         current = copy.deepcopy(self.networks["G"])
         current.switch_off()
         best, taken = self.search_loss(current), []
+        self.start_loss = torch.tensor(best)  # the chain with every stage off: the photo itself
         for round_ in range(MAX_ROUNDS):
             self.announce(f"searching filters (round {round_ + 1}, {len(taken)} chosen)")
             trials = []
@@ -216,10 +219,15 @@ class FilterFitRecipe(TranslationRecipe):
                 self.networks["G_best"].load_state_dict(G.state_dict())
         return {"loss_match": loss.item(), "loss_best": self.best_loss.item()}
 
+    def export_metadata(self):
+        """Adds how far the fit got: the search loss of the photo itself and of the exported chain."""
+        fit = {"fit_loss_photo": self.start_loss.item(), "fit_loss_best": self.best_loss.item()}
+        return {**super().export_metadata(), **{k: v for k, v in fit.items() if math.isfinite(v)}}
+
     # ------------------------------------------------------------------ checkpoints
 
     def extra_state(self):
-        state = {"best_loss": self.best_loss.clone(), "tuned_steps": torch.tensor(self.tuned_steps),
+        state = {"best_loss": self.best_loss.clone(), "start_loss": self.start_loss.clone(), "tuned_steps": torch.tensor(self.tuned_steps),
                  "gathered": torch.tensor(self.gathered), "pool": torch.stack(self.pool) if self.pool else torch.zeros(0)}
         if self.target_shift is not None:
             state.update(target_shift=self.target_shift, scale=self.scale)
@@ -229,6 +237,7 @@ class FilterFitRecipe(TranslationRecipe):
 
     def load_extra_state(self, state):
         self.best_loss = state["best_loss"].clone()
+        self.start_loss = state.get("start_loss", torch.tensor(float("nan"))).clone()
         self.tuned_steps, self.gathered = int(state["tuned_steps"]), int(state["gathered"])
         self.pool = list(state["pool"].unbind(0)) if state["pool"].numel() else []
         self.sums, self.counts = state.get("sums"), state.get("counts")

@@ -308,14 +308,13 @@ def create_app(workspace: str | Path, limits: Limits | None = None, token: str |
         def work():  # in a worker thread: each upload is decoded once, off the event loop
             import numpy as np
 
-            from ..inference.masks import apply_mask, feather, load_mask
+            from ..inference.masks import load_mask
 
             t0, limit = time.perf_counter(), ws.limits.max_pixels
             photo = decode_upload(src, label, lambda p: np.asarray(open_image(p, max_pixels=limit)))
-            out = stylizer.stylize_array(photo, strength, preserve_color)
-            if mask_path is not None:
-                mask_array = decode_upload(mask_path, mask_label, lambda p: load_mask(p, *photo.shape[:2], limit))
-                out = apply_mask(photo, out, feather(mask_array, 8))
+            mask_array = None if mask_path is None else \
+                decode_upload(mask_path, mask_label, lambda p: load_mask(p, *photo.shape[:2], limit))
+            out = stylizer.stylize_array(photo, strength, preserve_color, mask=mask_array, feather_radius=8)
             save_array(photo, folder / "input.png")
             save_array(out, folder / "output.png")
             return photo.shape, time.perf_counter() - t0
