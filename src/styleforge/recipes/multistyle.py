@@ -34,6 +34,12 @@ class MultiStyleRecipe(AdversarialTranslationRecipe):
     def data_domains(cls, config):
         return ("content",) + tuple(f"style:{name}" for name, _ in parse_styles(config.data.styles))
 
+    @classmethod
+    def data_sources(cls, config):
+        d = config.data
+        return {"content": (d.content, d.content_path),
+                **{f"style:{name}": (source, "") for name, source in parse_styles(d.styles)}}
+
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         self.style_names = [name for name, _ in parse_styles(config.data.styles)]

@@ -45,25 +45,18 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_domains(config: Config, domains: tuple[str, ...]) -> dict[str, ImageSet]:
-    """Load the image sets a recipe trains on: 'real'/'style' from data.source, 'content' from data.content,
-    'style:NAME' from the NAME=SOURCE entries of data.styles."""
+def load_domains(config: Config, sources: dict[str, tuple[str, str]]) -> dict[str, ImageSet]:
+    """Load the image sets a recipe trains on ({batch key: (source, path)}, Recipe.data_sources): the
+    'content' photos with data.limit, every other (style) set also with data.style_limit."""
     d = config.data
     common = dict(load_size=d.load_size or d.image_size, limit=d.limit, holdout_fraction=d.holdout_fraction,
                   max_pixels=d.max_pixels, background=d.background)
     style_kwargs = {**common, "limit": d.style_limit or d.limit}
     sets = {}
-    for domain in domains:
-        if domain == "content":
-            if not d.content:
-                raise ConfigError("config key 'data.content' is empty; this recipe needs a folder of content photos")
-            sets[domain] = open_source(d.content, d.content_path, **common)
-        elif domain.startswith("style:"):
-            from ..recipes.multistyle import parse_styles
-            source = dict(parse_styles(d.styles))[domain[len("style:"):]]
-            sets[domain] = open_source(source, "", **style_kwargs)
-        else:
-            sets[domain] = open_source(d.source, d.path, **style_kwargs)
+    for domain, (source, path) in sources.items():
+        if domain == "content" and not source:
+            raise ConfigError("config key 'data.content' is empty; this recipe needs a folder of content photos")
+        sets[domain] = open_source(source, path, **(common if domain == "content" else style_kwargs))
     return sets
 
 
@@ -118,7 +111,7 @@ class Trainer:
             torch.backends.cudnn.benchmark = True
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.amp)
         self.scaler = torch.amp.GradScaler(self.device.type) if t.amp == "fp16" else None
-        sets = load_domains(cfg, self._recipe_class().data_domains(cfg))
+        sets = load_domains(cfg, self._recipe_class().data_sources(cfg))
         if self.main:
             self._warn_if_data_changed([s.report for s in sets.values()])
             write_reports([s.report for s in sets.values()], self.run_dir / rf.DATA_REPORT)
