@@ -44,7 +44,8 @@ def test_student_learns_the_teachers_mapping(tmp_path, quiet_overrides):
     config = json.loads((student_run / "config.json").read_text())
     assert config["data"]["source"] == str(folders[0])  # the teacher run's data
     before, after = _gap(untrained, teacher, photos), _gap(Stylizer.from_pretrained(student_run), teacher, photos)
-    assert after < 0.6 * before, (before, after)  # measured: 0.84 -> 0.32
+    print(f"distill: student distance to the teacher {before:.3f} -> {after:.3f}")
+    assert after < 0.6 * before, (before, after)  # measured: 0.84 -> 0.315, 0.324, 0.335 (seeds 0-2, 1 thread)
 
 
 def test_feature_pairs_match_resolutions_between_architectures():
