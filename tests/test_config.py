@@ -58,3 +58,16 @@ def test_exponent_without_a_dot_is_a_float():
     assert load_config(None, ["train.lr_generator=2E-4"]).train.lr_generator == 2e-4
     with pytest.raises(ConfigError, match="lr_generator"):
         load_config(None, ["train.lr_generator=fast"])
+
+
+def test_the_old_filters_keys_are_read_into_their_section_with_a_note(capsys):
+    """loss.match_* moved to filters.*: an old --set line, preset key or saved run config still works."""
+    from styleforge.config import from_dict
+
+    config = load_config("quick", ["loss.match_crop=32"], recipe="filters")
+    assert config.filters.crop == 32 and "'loss.match_crop' is now 'filters.crop'" in capsys.readouterr().err
+    old_run = Config().to_dict()
+    del old_run["filters"]
+    old_run["loss"]["match_samples"] = 1024  # a config.json written before the move
+    assert from_dict(old_run).filters.samples == 1024
+    assert not hasattr(config.loss, "match_crop")

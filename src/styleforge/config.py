@@ -4,9 +4,11 @@ Every run saves the resolved tree as `config.json`, and every checkpoint embeds 
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
+import sys
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -75,16 +77,19 @@ class LossConfig:
                            "(Mescheder et al. 2018; 0: off)")
     distill_output_weight: float = _opt(10.0, min=0.0, help="distill: weight of |student(x) - teacher(x)|_1")
     distill_feature_weight: float = _opt(1.0, min=0.0, help="distill: weight of the feature-matching MSE")
-    match_crop: int = _opt(48, min=16, max=1024, help="filters: side (px) of the crops whose statistics are matched")
-    match_crops_per_image: int = _opt(4, min=1, max=64, help="filters: random crops taken from each batch image")
-    match_pool_batches: int = _opt(64, min=1, max=10_000, help="filters: batches gathered first for the data "
-                                   "sets' statistics; the structural search runs on the first match_search_batches")
-    match_search_batches: int = _opt(12, min=1, max=10_000)
-    match_colour_steps: int = _opt(60, min=0, max=10_000, help="filters: Adam steps of the search's colour-fit move "
-                                   "(0: no colour fit in the search)")
-    match_samples: int = _opt(8192, min=64, max=1_000_000, help="filters: values per response in a quantile function")
-    match_select_every: int = _opt(25, min=1, help="filters: fine-tuning steps between checks of the search "
-                                   "batches' loss; the generator with the lowest one is exported")
+
+@dataclass
+class FiltersConfig:
+    """The `filters` recipe's own settings (recipes/filters.py); loss.match_* before (still read, with a note)."""
+    crop: int = _opt(48, min=16, max=1024, help="side (px) of the crops whose statistics are matched")
+    crops_per_image: int = _opt(4, min=1, max=64, help="random crops taken from each batch image")
+    pool_batches: int = _opt(64, min=1, max=10_000, help="batches gathered first for the data sets' statistics; "
+                             "the structural search runs on the first search_batches")
+    search_batches: int = _opt(12, min=1, max=10_000)
+    colour_steps: int = _opt(60, min=0, max=10_000, help="Adam steps of the search's colour-fit move (0: none)")
+    samples: int = _opt(8192, min=64, max=1_000_000, help="values per response in a quantile function")
+    select_every: int = _opt(25, min=1, help="fine-tuning steps between checks of the search batches' loss; the "
+                             "generator with the lowest one is exported")
 
 
 @dataclass
@@ -160,6 +165,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     painterly: PainterlyConfig = field(default_factory=PainterlyConfig)
+    filters: FiltersConfig = field(default_factory=FiltersConfig)
     adapter: AdapterConfig = field(default_factory=AdapterConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -173,7 +179,7 @@ class Config:
 
 #: config keys only some recipes read: a section, a dotted key or a dotted prefix ending in '_' -> those recipes
 RECIPE_ONLY: dict[str, tuple[str, ...]] = {
-    "painterly": ("painterly",), "adapter": ("adapter",), "loss.match_": ("filters",),
+    "painterly": ("painterly",), "adapter": ("adapter",), "filters": ("filters",),
     "loss.distill_": ("distill",), "model.teacher": ("distill",), "data.styles": ("multistyle",),
 }
 
@@ -196,10 +202,35 @@ def for_recipe(config: Config) -> dict[str, Any]:
 # --------------------------------------------------------------------------- building and validating
 
 
+#: old dotted keys -> their new home (read with a note, so old presets, run configs and --set lines still work)
+RENAMED = {f"loss.match_{k}": f"filters.{k}" for k in ("crop", "crops_per_image", "pool_batches", "search_batches",
+                                                        "colour_steps", "samples", "select_every")}
+
+
+def _renamed(dotted: str) -> str:
+    new = RENAMED.get(dotted)
+    if new is None:
+        return dotted
+    print(f"note: config key '{dotted}' is now '{new}'", file=sys.stderr)
+    return new
+
+
+def migrate(tree: dict[str, Any]) -> dict[str, Any]:
+    """A config tree (a preset, a saved run config) with old keys moved to their new home, in place."""
+    for old, new in RENAMED.items():
+        section, key = old.split(".")
+        if isinstance(tree.get(section), dict) and key in tree[section]:
+            new_section, new_key = _renamed(old).split(".")
+            tree.setdefault(new_section, {})[new_key] = tree[section].pop(key)
+    return tree
+
+
 def from_dict(data: dict[str, Any], cls=Config, prefix: str = ""):
     """Build a dataclass tree from nested dicts, rejecting unknown keys and wrong types."""
     if not isinstance(data, dict):
         raise ConfigError(f"'{prefix.rstrip('.') or 'config'}' must be a mapping, got {type(data).__name__}")
+    if cls is Config:
+        data = migrate(copy.deepcopy(data))
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
@@ -254,7 +285,8 @@ def apply_override(tree: dict[str, Any], override: str) -> None:
     if "=" not in override:
         raise ConfigError(f"override '{override}' must look like key=value, e.g. train.steps=100")
     dotted, raw = override.split("=", 1)
-    parts = dotted.strip().split(".")
+    dotted = _renamed(dotted.strip())
+    parts = dotted.split(".")
     node = tree
     for i, part in enumerate(parts[:-1]):
         child = node.get(part)
@@ -306,7 +338,7 @@ def load_config(preset: str | Path | None = None, overrides: list[str] | tuple[s
     """Resolve defaults <- base dict <- preset YAML <- overrides into one validated Config."""
     tree = Config().to_dict()
     if base:
-        _merge(tree, base)
+        _merge(tree, migrate(copy.deepcopy(base)))
     if recipe:
         tree["recipe"] = recipe
     if preset is not None:
@@ -317,6 +349,7 @@ def load_config(preset: str | Path | None = None, overrides: list[str] | tuple[s
             raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: a preset must be a mapping of sections")
+        migrate(loaded)
         if recipe and loaded.get("recipe", recipe) != recipe:
             raise ConfigError(f"{path}: preset is for recipe '{loaded['recipe']}', not '{recipe}'")
         _merge(tree, loaded)

@@ -55,9 +55,9 @@ def test_dry_run_prints_resolved_config(capsys):
 
 
 @pytest.mark.parametrize("recipe, own, others", [
-    ("cut", [], [("painterly", None), ("loss", "match_crop"), ("loss", "distill_output_weight"), ("data", "styles")]),
-    ("filters", [("loss", "match_crop")], [("painterly", None), ("adapter", None), ("model", "teacher")]),
-    ("painterly", [("painterly", "style_weight")], [("loss", "match_crop"), ("adapter", None)]),
+    ("cut", [], [("painterly", None), ("filters", None), ("loss", "distill_output_weight"), ("data", "styles")]),
+    ("filters", [("filters", "crop")], [("painterly", None), ("adapter", None), ("model", "teacher")]),
+    ("painterly", [("painterly", "style_weight")], [("filters", None), ("adapter", None)]),
 ])
 def test_dry_run_prints_only_the_keys_the_recipe_reads(recipe, own, others, capsys):
     code, out, _ = _run(["train", recipe, "--dry-run"], capsys)

@@ -12,7 +12,7 @@ from styleforge.metrics.ground_truth import evaluate, prepare_split
 from styleforge.models import read_model_config
 from styleforge.training.checkpoint import load_checkpoint
 
-SMALL = ["loss.match_select_every=10", "loss.match_search_batches=6", "loss.match_colour_steps=30",
+SMALL = ["filters.select_every=10", "filters.search_batches=6", "filters.colour_steps=30",
          "train.seed=0"]
 
 
@@ -51,8 +51,8 @@ class _Kill(RuntimeError):
 @pytest.mark.parametrize("every, kill", [(5, 8), pytest.param(15, 25, marks=pytest.mark.slow)])  # resumed while gathering / after the search
 def test_a_killed_filters_run_resumes_to_the_same_weights(every, kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "oil_paint", tmp_path / "data", size=64, train_images=40, test_images=4)
-    overrides = quiet_overrides + ["loss.match_pool_batches=12", "loss.match_search_batches=2",
-                                   "loss.match_samples=2048", "loss.match_colour_steps=5",
+    overrides = quiet_overrides + ["filters.pool_batches=12", "filters.search_batches=2",
+                                   "filters.samples=2048", "filters.colour_steps=5",
                                    f"train.checkpoint_every={every}", "train.batch_size=4"]
     straight = train(_config(split, 30, overrides))
 

@@ -1,11 +1,11 @@
 """Fit a white-box filter chain (the `filters` generator) to a style by matching filter statistics.
 
 No discriminator: the critic is fixed (losses.statistics). Training runs in three phases over the
-trainer's ordinary steps, each batch cut into `match_crops_per_image` random `match_crop`-px crops:
-1. gather (the first `match_pool_batches` steps): the quantile functions of each batch of crops are
+trainer's ordinary steps, each batch cut into `filters.crops_per_image` random `filters.crop`-px crops:
+1. gather (the first `filters.pool_batches` steps): the quantile functions of each batch of crops are
    summed per domain, giving the data sets' target shift Q̄(style) - Q̄(content), and each response is
    weighed by its sampling noise (how far the quantiles of two halves of the photos lie apart: colour
-   statistics differ more from one set of photos to another than texture statistics do); the first `match_search_batches` batches of content crops are kept;
+   statistics differ more from one set of photos to another than texture statistics do); the first `filters.search_batches` batches of content crops are kept;
 2. search (in the last gathering step): greedy; each round scores every discrete move of the
    generator (a smoothing filter at amount 0 / 0.5 / 1, a posterisation level count, ink at a threshold)
    and a colour fit (a few Adam steps on the colour stages), and keeps the one that lowers the loss on
@@ -16,7 +16,7 @@ trainer's ordinary steps, each batch cut into `match_crops_per_image` random `ma
    batch's sampling noise, and favours maps whose shift varies little from batch to batch over the true
    one (on cartoon the operator itself scored worse than a wrong level count);
 3. fine-tune (every later step): Adam on all settings with the same loss on fresh crops; every
-   `match_select_every` steps the search batches' loss is measured and the best generator so far is the
+   `filters.select_every` steps the search batches' loss is measured and the best generator so far is the
    one exported (G_best), so fine-tuning can only improve on the search.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .translation import TranslationRecipe
 
 MAX_ROUNDS = 8
 MIN_GAIN = 0.01  # a search move must lower the loss by at least this fraction
-COLOUR_FIT = "colour fit"  # the search's one continuous move: loss.match_colour_steps Adam steps on the colour stages
+COLOUR_FIT = "colour fit"  # the search's one continuous move: filters.colour_steps Adam steps on the colour stages
 COLOUR_FIT_LR = 0.005
 
 
@@ -58,11 +58,11 @@ class FilterFitRecipe(TranslationRecipe):
         self.networks["G"] = g
         self.networks["G_best"] = copy.deepcopy(g)
         self.critic = FilterResponses()
-        loss = config.loss
-        self.crop, self.per_image = loss.match_crop, loss.match_crops_per_image
-        self.pool_batches, self.search_batches = loss.match_pool_batches, min(loss.match_search_batches, loss.match_pool_batches)
-        self.samples, self.select_every = loss.match_samples, loss.match_select_every
-        self.colour_steps = loss.match_colour_steps
+        f = config.filters
+        self.crop, self.per_image = f.crop, f.crops_per_image
+        self.pool_batches, self.search_batches = f.pool_batches, min(f.search_batches, f.pool_batches)
+        self.samples, self.select_every = f.samples, f.select_every
+        self.colour_steps = f.colour_steps
         self.pool: list[torch.Tensor] = []  # the search batches: content crops (B, C, crop, crop)
         self.sums = self.counts = None  # running sums of quantile functions (3, K, S): style, content halves
         self.gathered = 0
