@@ -177,6 +177,14 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
+LOAD_MARGIN = 1.12  # --size N trains N-px crops of images resized to N x this (room for random crops)
+
+
+def size_overrides(size: int) -> list[str]:
+    """The overrides of a training size: data.image_size=N and data.load_size=round(N x LOAD_MARGIN)."""
+    return [f"data.image_size={size}", f"data.load_size={round(size * LOAD_MARGIN)}"]
+
+
 #: config keys only some recipes read: a section, a dotted key or a dotted prefix ending in '_' -> those recipes
 RECIPE_ONLY: dict[str, tuple[str, ...]] = {
     "painterly": ("painterly",), "adapter": ("adapter",), "filters": ("filters",),
@@ -208,11 +216,11 @@ RENAMED = {f"loss.match_{k}": f"filters.{k}" for k in ("crop", "crops_per_image"
 
 
 def _renamed(dotted: str) -> str:
+    """An old dotted key -> its new name, with a note on stderr; any other key unchanged."""
     new = RENAMED.get(dotted)
-    if new is None:
-        return dotted
-    print(f"note: config key '{dotted}' is now '{new}'", file=sys.stderr)
-    return new
+    if new is not None:
+        print(f"note: config key '{dotted}' is now '{new}'", file=sys.stderr)
+    return new or dotted
 
 
 def migrate(tree: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +228,7 @@ def migrate(tree: dict[str, Any]) -> dict[str, Any]:
     for old, new in RENAMED.items():
         section, key = old.split(".")
         if isinstance(tree.get(section), dict) and key in tree[section]:
-            new_section, new_key = _renamed(old).split(".")
+            new_section, new_key = _renamed(old).split(".")  # == new, with the note
             tree.setdefault(new_section, {})[new_key] = tree[section].pop(key)
     return tree
 

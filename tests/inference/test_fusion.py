@@ -25,6 +25,16 @@ def test_parse_weighted():
             parse_weighted(bad)
 
 
+def test_a_multi_style_blend_refuses_the_same_weights():
+    """style_weights (a multi-style model's --styles) reads its spec through parse_weighted: inf and nan too."""
+    from styleforge.inference.styles import style_weights
+
+    for bad in ("red=x", "red=-1", "red=inf", "red=nan", "red=0"):
+        with pytest.raises(StyleforgeError):
+            style_weights(bad, ["red", "blue"])
+    assert style_weights("red=3,blue", ["red", "blue"]).tolist() == [0.75, 0.25]
+
+
 def test_blend_is_weighted_and_endpoints_are_pure():
     a, b = Stylizer(_stylizer([0.6, 0.0, -0.6])), Stylizer(_stylizer([-0.6, 0.0, 0.6]))
     x = torch.rand(1, 3, 16, 16) * 1.6 - 0.8

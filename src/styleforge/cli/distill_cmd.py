@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from .. import run_folder as rf
-from ..config import load_config
+from ..config import load_config, size_overrides
 from .train_cmd import train_or_print
 
 EXAMPLES = """examples:
@@ -68,7 +68,7 @@ def resolve(args):
         if flag is not None:
             overrides.append(f"{key}={flag}")
     if args.size is not None:
-        overrides += [f"data.image_size={args.size}", f"data.load_size={round(args.size * 1.12)}"]
+        overrides += size_overrides(args.size)
     return load_config(args.preset, overrides + list(args.overrides), recipe="distill",
                        base={"data": teacher_data(teacher)})
 

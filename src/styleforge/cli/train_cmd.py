@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..config import list_presets, load_config
+from ..config import list_presets, load_config, size_overrides
 from ..errors import ConfigError
 from ..recipes import RECIPES
 from ..run_folder import EXPORT
@@ -77,7 +77,7 @@ def resolve(args) -> object:
     if args.content:
         overrides.append(f"data.content={args.content}")
     if args.size is not None:
-        overrides += [f"data.image_size={args.size}", f"data.load_size={round(args.size * 1.12)}"]
+        overrides += size_overrides(args.size)
     if args.device:
         overrides.append(f"train.device={args.device}")
     if args.out:

@@ -8,20 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import StyleforgeError
-from ..specs import parse_pairs
+from .styles import parse_weighted
 from .stylizer import Stylizer, StylizerBase, resolve_style
-
-
-def parse_weighted(spec: str) -> list[tuple[str, float]]:
-    """'monet=0.7, sketch' -> [('monet', 0.7), ('sketch', 1.0)]; weights finite and >= 0, one of them > 0."""
-    items = parse_pairs(spec, "a style blend", float, default=1.0)
-    for name, w in items:
-        if not 0 <= w < float("inf"):
-            raise StyleforgeError(f"style weight must be a number >= 0: '{name}={w:g}'")
-    if not items or sum(w for _, w in items) <= 0:
-        raise StyleforgeError(f"no style with a positive weight in '{spec}'")
-    return items
 
 
 class FusedStylizer(StylizerBase):

@@ -1,4 +1,4 @@
-"""Mixing the styles of a multi-style model: a blend spec -> normalised style weights.
+"""Style blends: 'monet=0.7,sketch=0.3' -> checked weights, and over a multi-style model's styles normalised weights.
 
 The adapter files themselves (adapters/NAME.safetensors, written by `styleforge styles add`) are read by
 models.adapters.
@@ -11,12 +11,23 @@ from ..errors import StyleforgeError
 from ..specs import parse_pairs
 
 
+def parse_weighted(spec: str) -> list[tuple[str, float]]:
+    """'monet=0.7, sketch' -> [('monet', 0.7), ('sketch', 1.0)]; weights finite and >= 0, one of them > 0."""
+    items = parse_pairs(spec, "a style blend", float, default=1.0)
+    for name, w in items:
+        if not 0 <= w < float("inf"):
+            raise StyleforgeError(f"style weight must be a number >= 0: '{name}={w:g}'")
+    if not items or sum(w for _, w in items) <= 0:
+        raise StyleforgeError(f"no style with a positive weight in '{spec}'")
+    return items
+
+
 def style_weights(spec: str | dict | None, names: list[str]) -> torch.Tensor:
     """'monet=0.7,sketch=0.3' (or {'monet': 0.7, ...}, or one name) -> normalised weights (S,) over `names`."""
     if spec is None or spec == "":
         return torch.nn.functional.one_hot(torch.tensor(0), len(names)).float()
     if isinstance(spec, str):
-        spec = dict(parse_pairs(spec, "a style blend", float, default=1.0))
+        spec = dict(parse_weighted(spec))
     unknown = [k for k in spec if k not in names]
     if unknown:
         raise StyleforgeError(f"unknown style {', '.join(unknown)}; this model has: {', '.join(names)}")

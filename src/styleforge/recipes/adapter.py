@@ -41,12 +41,12 @@ class AdapterRecipe(AdversarialTranslationRecipe):
             raise ConfigError(f"{a.base}: it already has a style named '{a.style_name}'")
         self.style_names = names + [a.style_name]
         g.requires_grad_(False)
+        new_style = F.one_hot(torch.tensor(len(names)), len(names) + 1).float()  # (S + 1,)
         with torch.no_grad():  # the new row starts at the mean style; forward(x) uses it
             g.codes = torch.nn.Parameter(torch.cat([g.codes, g.codes.mean(0, keepdim=True)]))
-            g.mix = F.one_hot(torch.tensor(len(names)), len(names) + 1).float()
+            g.mix = new_style.clone()
         g._init_kwargs = {**g._init_kwargs, "styles": len(names) + 1}  # its export is the grown model
-        new_row = F.one_hot(torch.tensor(len(names)), len(names) + 1).float()[:, None]
-        g.codes.register_hook(lambda grad: grad * new_row.to(grad))  # the base rows never move
+        g.codes.register_hook(lambda grad: grad * new_style[:, None].to(grad))  # the base rows never move
         self.networks["G"] = g
         self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
         self.nce_layers = list(g.nce_layers)
@@ -72,10 +72,6 @@ class AdapterRecipe(AdversarialTranslationRecipe):
         step.update("G", adv + loss.nce_weight * nce)
         n["D"].requires_grad_(True)
         return {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_D": loss_d.item()}
-
-    def new_code(self) -> torch.Tensor:
-        """The learned style's code row (D,)."""
-        return self.networks["G"].codes[-1].detach()
 
     def export_metadata(self):
         return {**super().export_metadata(), "styles": self.style_names}

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from ..config import load_config
+from ..config import load_config, size_overrides
 from ..errors import StyleforgeError
 from ..files import atomic_path
 from ..models import load_pretrained, read_model_config
@@ -33,8 +33,8 @@ def add_style(base: str | os.PathLike, name: str, images: str, content: str = "p
         raise StyleforgeError(f"{base}: not a multi-style model (train one with `styleforge train multistyle`)")
     start = time.perf_counter()
     config = load_config("default", [f"adapter.base={folder}", f"adapter.style_name={name}", f"data.source={images}",
-                                     f"data.content={content}", f"train.steps={steps}", f"data.image_size={size}",
-                                     f"data.load_size={round(size * 1.12)}", f"train.batch_size={batch_size}",
+                                     f"data.content={content}", f"train.steps={steps}", *size_overrides(size),
+                                     f"train.batch_size={batch_size}",
                                      f"train.lr_generator={lr}", f"loss.nce_weight={nce_weight}", f"train.seed={seed}",
                                      f"train.log_every={log_every}", f"run.output_dir={output_dir}",
                                      f"run.name=adapter-{name}", *overrides], recipe="adapter")

@@ -23,7 +23,8 @@ from .. import run_folder as rf
 from ..errors import StyleforgeError
 from ..imageio import open_image, save_array
 from ..inference import bundled_styles
-from ..inference.fusion import FusedStylizer, parse_weighted
+from ..inference.fusion import FusedStylizer
+from ..inference.styles import parse_weighted
 from ..inference.stylizer import Stylizer, StylizerBase
 from ..models import read_model_config
 from .jobs import PRESETS, Jobs, check_preset

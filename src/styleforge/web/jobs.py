@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .. import run_folder as rf
-from ..config import load_config
+from ..config import load_config, size_overrides
 from ..errors import ConfigError
 from ..files import atomic_write_text
 from .workspace import UploadError, Workspace, new_id
@@ -139,7 +139,7 @@ class Jobs:
         minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)
         overrides = [f"data.source={style_dir}", f"data.content={content_dir}", f"run.output_dir={folder / 'runs'}",
-                     f"data.image_size={size}", f"data.load_size={round(size * 1.12)}", f"train.steps={steps}",
+                     *size_overrides(size), f"train.steps={steps}",
                      f"train.minutes={minutes}", "train.progress=false", "train.tensorboard=false",
                      "train.eval_every=0", "data.holdout_fraction=0", "data.style_limit=0",
                      f"train.log_every={max(1, min(20, steps // 50))}", f"train.sample_every={max(1, steps // 5)}",
