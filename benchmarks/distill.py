@@ -57,7 +57,7 @@ def main() -> None:
     for operator in args.operators.split(","):
         split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", operator, work / "data",
                               size=args.size, test_size=args.test_size)
-        data = [f"data.source={split.style_dir}", f"data.content={split.content_dir}"]
+        data = [f"data.style={split.style_dir}", f"data.content={split.content_dir}"]
         runs, seconds = {}, {}
 
         def timed(name, config):
@@ -70,7 +70,7 @@ def main() -> None:
                                                              f"model.generator_args={args.teacher_args}",
                                                              f"run.name=teacher-{operator}"], recipe="cut"))
         timed("student", load_config("default", common + data + [f"train.steps={args.student_steps}",
-                                                                f"model.teacher={runs['teacher']}",
+                                                                f"distill.teacher={runs['teacher']}",
                                                                 f"run.name=student-{operator}"] + args.overrides,
                                      recipe="distill"))
         if args.direct:

@@ -22,7 +22,7 @@ from styleforge.metrics.swd import swd
 VARIANTS = {
     "full_set": [],                                                  # every training painting (~270)
     "few_shot": [],                                                  # --shots paintings, ADA + DiffAugment
-    "few_shot_no_aug": ["data.diff_augment=", "data.ada_target=0"],  # --shots paintings, no augmentation
+    "few_shot_no_aug": ["augment.policy=", "augment.ada_target=0"],  # --shots paintings, no augmentation
 }
 
 

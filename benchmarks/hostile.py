@@ -365,7 +365,7 @@ def faults(root: Path) -> None:
         folder.mkdir()
         for i in range(8):
             Image.new("RGB", (40, 40), (i * 30, 100, 200)).save(folder / f"{i}.png")
-        cmd = _train_cmd(root / "changed", 2, ["--set", f"data.source={folder}", "--set", "train.batch_size=4"])
+        cmd = _train_cmd(root / "changed", 2, ["--set", f"data.style={folder}", "--set", "train.batch_size=4"])
         subprocess.run(cmd, capture_output=True, timeout=300, check=True)
         for i in range(3):
             (folder / f"{i}.png").unlink()

@@ -49,7 +49,7 @@ def main() -> None:
               for op in (*BASE_OPERATORS, NEW_OPERATOR)}
     content = splits[BASE_OPERATORS[0]].content_dir
     styles = ",".join(f"{op}={splits[op].style_dir}" for op in BASE_OPERATORS) + ",monet=monet"
-    config = load_config("fast", [f"data.styles={styles}", f"data.content={content}", f"data.image_size={args.size}",
+    config = load_config("fast", [f"multistyle.styles={styles}", f"data.content={content}", f"data.image_size={args.size}",
                                   f"data.load_size={args.size}", "data.holdout_fraction=0", f"train.steps={args.steps}",
                                   f"run.output_dir={work / 'runs'}", "train.progress=false", "train.tensorboard=false",
                                   "run.name=multistyle"], recipe="multistyle")

@@ -70,7 +70,7 @@ def prepare(painter: str, paintings: int, photos: int, test_photos: int, size: i
 
 def train_recipe(spec: str, split: dict, minutes: float, workdir: Path, extra: list[str]) -> tuple[Path, float]:
     recipe, _, preset = spec.partition(":")
-    overrides = [f"data.source={split['style_dir']}", f"data.content={split['content_dir']}",
+    overrides = [f"data.style={split['style_dir']}", f"data.content={split['content_dir']}",
                  "data.holdout_fraction=0", "data.style_limit=0", f"train.minutes={minutes}", "train.steps=1000000",
                  f"run.output_dir={workdir / 'runs'}", "train.progress=false", "train.tensorboard=false",
                  "train.eval_every=0", "train.keep_best=false", f"run.name={recipe}-{preset or 'default'}"]

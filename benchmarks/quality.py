@@ -31,7 +31,7 @@ def run_one(operator: str, recipe: str, preset: str, size: int, test_size: int, 
             workdir: Path, extra: list[str]) -> dict:
     split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", operator, workdir / "data", size=size,
                           test_size=test_size)
-    overrides = [f"data.source={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
+    overrides = [f"data.style={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
                  f"data.load_size={size}", f"train.steps={steps}", f"run.output_dir={workdir / 'runs'}",
                  "train.progress=false", "train.tensorboard=false", f"run.name={recipe}-{operator}"] + extra
     if not load_config(preset, overrides, recipe=recipe).train.eval_every:

@@ -39,8 +39,8 @@ TRAIN_ROWS = [  # (label, recipe, preset, size, batch)
     ("distill (b12/2 from monet)", "distill", "default", 128, 4),
 ]
 MONET = Path(__file__).resolve().parents[1] / "src/styleforge/assets/styles/monet"
-RECIPE_OVERRIDES = {"multistyle": ["data.styles=a=x,b=y,c=z"],  # what a recipe needs beyond its preset
-                    "distill": [f"model.teacher={MONET}"]}  # the bundled style as the teacher
+RECIPE_OVERRIDES = {"multistyle": ["multistyle.styles=a=x,b=y,c=z"],  # what a recipe needs beyond its preset
+                    "distill": [f"distill.teacher={MONET}"]}  # the bundled style as the teacher
 GENERATORS_TO_TIME = [  # (label, name, kwargs)
     ("resnet-9 (reference)", "resnet", {"base_channels": 64, "blocks": 9}),
     ("light b32/4 (bundled monet)", "light", {"base_channels": 32, "blocks": 4}),

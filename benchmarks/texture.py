@@ -49,7 +49,7 @@ def distances(out: torch.Tensor, truth: torch.Tensor) -> dict:
 def run_operator(op: str, args, workdir: Path) -> dict:
     split = prepare_split(data_root() / "gan_getting_started" / "photo_jpg", op, workdir / "data", size=256,
                           train_images=args.content, test_images=args.test)
-    overrides = [f"data.source={split.style_dir}", f"data.content={split.content_dir}", "data.holdout_fraction=0",
+    overrides = [f"data.style={split.style_dir}", f"data.content={split.content_dir}", "data.holdout_fraction=0",
                  "data.style_limit=0", f"train.minutes={args.minutes}", f"run.output_dir={workdir / 'runs'}",
                  f"run.name=painterly-{op}", "train.progress=false", "train.tensorboard=false"] + args.overrides
     start = time.perf_counter()

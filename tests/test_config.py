@@ -44,8 +44,8 @@ def test_cross_field_validation():
 
 def test_string_keys_keep_numeric_looking_values():
     tree = Config().to_dict()
-    apply_override(tree, "data.source=123")
-    assert tree["data"]["source"] == "123"
+    apply_override(tree, "data.style=123")
+    assert tree["data"]["style"] == "123"
 
 
 def test_int_given_for_float_is_accepted():
@@ -71,3 +71,31 @@ def test_the_old_filters_keys_are_read_into_their_section_with_a_note(capsys):
     old_run["loss"]["match_samples"] = 1024  # a config.json written before the move
     assert from_dict(old_run).filters.samples == 1024
     assert not hasattr(config.loss, "match_crop")
+
+
+@pytest.mark.parametrize("old, new, value", [
+    ("data.source", "data.style", "/photos/paintings"), ("data.path", "data.style_path", "/data/mnist"),
+    ("data.styles", "multistyle.styles", "a=x,b=y"), ("data.diff_augment", "augment.policy", "color,cutout"),
+    ("data.ada_target", "augment.ada_target", 0.6), ("data.ada_speed", "augment.ada_speed", 0.01),
+    ("model.teacher", "distill.teacher", "/runs/teacher"),
+    ("loss.distill_output_weight", "distill.output_weight", 3.0),
+    ("loss.distill_feature_weight", "distill.feature_weight", 0.5),
+])
+def test_keys_moved_to_their_recipe_or_data_section_are_read_with_a_note(old, new, value, capsys):
+    """#21: recipe-only settings have their own sections and --style maps onto data.style; the old names
+    still work from --set, presets and saved run configs (config.json of an earlier run)."""
+    from styleforge.config import from_dict
+
+    def get(config, dotted):
+        section, key = dotted.split(".")
+        return getattr(getattr(config, section), key)
+
+    assert get(load_config(None, [f"{old}={value}"]), new) == value
+    assert f"'{old}' is now '{new}'" in capsys.readouterr().err
+    saved = Config().to_dict()
+    new_section, new_key = new.split(".")
+    del saved[new_section][new_key]
+    old_section, old_key = old.split(".")
+    saved[old_section][old_key] = value
+    assert get(from_dict(saved), new) == value
+    assert not hasattr(getattr(Config(), old_section), old_key)

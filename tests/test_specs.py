@@ -17,8 +17,8 @@ def test_pairs_convert_values_and_take_the_default_without_equals():
 
 @pytest.mark.parametrize("text", ["monet", "=0.5", "monet=", "monet=lots"])
 def test_malformed_pairs_name_the_setting(text):
-    with pytest.raises(ConfigError, match="data.styles"):
-        parse_pairs(text, "data.styles", float, error=ConfigError)
+    with pytest.raises(ConfigError, match="multistyle.styles"):
+        parse_pairs(text, "multistyle.styles", float, error=ConfigError)
 
 
 def test_the_default_error_is_a_styleforge_error():

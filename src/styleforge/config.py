@@ -30,10 +30,11 @@ def _opt(default, *, min=None, max=None, choices=None, help=""):
 
 @dataclass
 class DataConfig:
-    source: str = _opt("mnist", help="named data source (see `styleforge data list`) or an image folder")
-    path: str = _opt("", help="local path for a named source; overrides its environment variable")
+    style: str = _opt("mnist", help="the style images (`--style`; for the noise GANs the images to learn): a named "
+                      "data source (see `styleforge data list`) or an image folder; data.source before")
+    style_path: str = _opt("", help="local path for a named style source (`--data`); overrides its environment "
+                           "variable; data.path before")
     content: str = _opt("", help="photos to translate (style recipes): named source or folder")
-    styles: str = _opt("", help="multistyle recipe: NAME=SOURCE,NAME=SOURCE (folders or named sources)")
     content_path: str = _opt("", help="local path for a named content source")
     image_size: int = _opt(28, min=8, max=4096, help="square training size in pixels")
     load_size: int = _opt(0, min=0, max=8192, help="resize the shorter side to this before cropping (0: image_size)")
@@ -47,20 +48,25 @@ class DataConfig:
     holdout_fraction: float = _opt(0.0, min=0.0, max=0.9, help="seeded fraction of each folder kept out of training")
     max_pixels: int = _opt(100_000_000, min=1, help="refuse images with more pixels (decompression bombs)")
     background: str = _opt("white", help="colour that transparent pixels are composited onto")
-    diff_augment: str = _opt("", help="DiffAugment policy for discriminator inputs, e.g. color,translation,cutout")
-    ada_target: float = _opt(0.0, min=0.0, max=1.0, help="adaptive augmentation (ADA): apply diff_augment with a "
+
+
+@dataclass
+class AugmentConfig:
+    """Augmentation of the discriminator's inputs in the adversarial translation recipes (recipes/translation.py);
+    data.diff_augment, data.ada_target, data.ada_speed before (still read, with a note)."""
+    policy: str = _opt("", help="DiffAugment policy for discriminator inputs, e.g. color,translation,cutout")
+    ada_target: float = _opt(0.0, min=0.0, max=1.0, help="adaptive augmentation (ADA): apply the policy with a "
                              "probability p that rises while E[sign(D(real))] exceeds this target (0: always apply)")
     ada_speed: float = _opt(0.005, min=0.0, max=1.0, help="ADA: change of p per step")
 
 
 @dataclass
 class ModelConfig:
-    generator: str = _opt("dcgan", help="registered generator name")
+    generator: str = _opt("", help="registered generator name ('': the recipe's own; gan: mlp, dcgan: dcgan)")
     generator_args: dict = _opt({}, help="keyword arguments of the generator")
-    discriminator: str = _opt("dcgan", help="registered discriminator name")
+    discriminator: str = _opt("", help="registered discriminator name ('': the recipe's own)")
     discriminator_args: dict = _opt({}, help="keyword arguments of the discriminator")
     latent_dim: int = _opt(100, min=1, max=4096, help="noise size for noise-to-image recipes")
-    teacher: str = _opt("", help="distill recipe: the trained style model (run or export folder) to compress")
 
 
 @dataclass
@@ -69,14 +75,11 @@ class LossConfig:
     cycle_weight: float = _opt(10.0, min=0.0)
     identity_weight: float = _opt(0.5, min=0.0)
     nce_weight: float = _opt(1.0, min=0.0)
-    nce_identity: bool = _opt(True, help="CUT's identity NCE term on target-domain images")
     nce_temperature: float = _opt(0.07, min=1e-4, max=10.0)
     nce_patches: int = _opt(256, min=1, max=4096)
     pool_size: int = _opt(50, min=0, max=10000, help="past fakes kept for the discriminator (0: off)")
     r1_gamma: float = _opt(0.0, min=0.0, help="noise GANs: R1 penalty gamma/2 E|grad_x D(x)|^2 on real images "
                            "(Mescheder et al. 2018; 0: off)")
-    distill_output_weight: float = _opt(10.0, min=0.0, help="distill: weight of |student(x) - teacher(x)|_1")
-    distill_feature_weight: float = _opt(1.0, min=0.0, help="distill: weight of the feature-matching MSE")
 
 @dataclass
 class FiltersConfig:
@@ -108,6 +111,20 @@ class PainterlyConfig:
                               "(the first ceil(gather_images / batch_size) steps train nothing)")
     guard: float = _opt(4.0, min=0.0, help="withhold a generator step whose content + style loss is above this "
                         "many times its running level; several in a row roll back (recipes/guard.py; 0: off)")
+
+
+@dataclass
+class DistillConfig:
+    """The `distill` recipe's own settings (recipes/distill.py); model.teacher and loss.distill_* before."""
+    teacher: str = _opt("", help="the trained style model (run or export folder) to compress")
+    output_weight: float = _opt(10.0, min=0.0, help="weight of |student(x) - teacher(x)|_1")
+    feature_weight: float = _opt(1.0, min=0.0, help="weight of the feature-matching MSE")
+
+
+@dataclass
+class MultistyleConfig:
+    """The `multistyle` recipe's own settings (recipes/multistyle.py); data.styles before."""
+    styles: str = _opt("", help="NAME=SOURCE,NAME=SOURCE: each style's images (folders or named sources; `--style`)")
 
 
 @dataclass
@@ -164,9 +181,12 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
     painterly: PainterlyConfig = field(default_factory=PainterlyConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     adapter: AdapterConfig = field(default_factory=AdapterConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    multistyle: MultistyleConfig = field(default_factory=MultistyleConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
@@ -187,8 +207,8 @@ def size_overrides(size: int) -> list[str]:
 
 #: config keys only some recipes read: a section, a dotted key or a dotted prefix ending in '_' -> those recipes
 RECIPE_ONLY: dict[str, tuple[str, ...]] = {
-    "painterly": ("painterly",), "adapter": ("adapter",), "filters": ("filters",),
-    "loss.distill_": ("distill",), "model.teacher": ("distill",), "data.styles": ("multistyle",),
+    "painterly": ("painterly",), "adapter": ("adapter",), "filters": ("filters",), "distill": ("distill",),
+    "multistyle": ("multistyle",), "augment": ("cyclegan", "cut", "fastcut", "multistyle", "painterly", "adapter", "distill"),
 }
 
 
@@ -211,8 +231,30 @@ def for_recipe(config: Config) -> dict[str, Any]:
 
 
 #: old dotted keys -> their new home (read with a note, so old presets, run configs and --set lines still work)
-RENAMED = {f"loss.match_{k}": f"filters.{k}" for k in ("crop", "crops_per_image", "pool_batches", "search_batches",
-                                                        "colour_steps", "samples", "select_every")}
+RENAMED = {
+    **{f"loss.match_{k}": f"filters.{k}" for k in ("crop", "crops_per_image", "pool_batches", "search_batches",
+                                                    "colour_steps", "samples", "select_every")},
+    "loss.distill_output_weight": "distill.output_weight", "loss.distill_feature_weight": "distill.feature_weight",
+    "model.teacher": "distill.teacher", "data.styles": "multistyle.styles",
+    "data.diff_augment": "augment.policy", "data.ada_target": "augment.ada_target", "data.ada_speed": "augment.ada_speed",
+    "data.source": "data.style", "data.path": "data.style_path",
+}
+
+
+#: keys that are gone because the recipe's name now says it -> {recipe: the value its name implies}
+IMPLIED = {"loss.nce_identity": {"cut": True, "fastcut": False}}
+
+
+def _implied(dotted: str, value: Any, recipe: str | None) -> None:
+    """An old key that the recipe now implies: a note when its value agrees (or the recipe never read it),
+    an error naming the other recipe when it contradicts."""
+    implied = IMPLIED[dotted]
+    other = [r for r, v in implied.items() if v == bool(value)]
+    if recipe in implied and implied[recipe] != bool(value):
+        raise ConfigError(f"config key '{dotted}={value}' is gone; that setting is the recipe '{other[0]}': "
+                          f"train {other[0]} instead of {recipe}")
+    print(f"note: config key '{dotted}' is gone (the recipe implies it: "
+          + ", ".join(f"{r}: {v}" for r, v in implied.items()) + "); ignored", file=sys.stderr)
 
 
 def _renamed(dotted: str) -> str:
@@ -225,6 +267,10 @@ def _renamed(dotted: str) -> str:
 
 def migrate(tree: dict[str, Any]) -> dict[str, Any]:
     """A config tree (a preset, a saved run config) with old keys moved to their new home, in place."""
+    for old in IMPLIED:
+        section, key = old.split(".")
+        if isinstance(tree.get(section), dict) and key in tree[section]:
+            _implied(old, tree[section].pop(key), tree.get("recipe"))
     for old, new in RENAMED.items():
         section, key = old.split(".")
         if isinstance(tree.get(section), dict) and key in tree[section]:
@@ -293,6 +339,9 @@ def apply_override(tree: dict[str, Any], override: str) -> None:
     if "=" not in override:
         raise ConfigError(f"override '{override}' must look like key=value, e.g. train.steps=100")
     dotted, raw = override.split("=", 1)
+    if dotted.strip() in IMPLIED:
+        _implied(dotted.strip(), yaml.safe_load(raw) if raw.strip() else False, tree.get("recipe"))
+        return
     dotted = _renamed(dotted.strip())
     parts = dotted.split(".")
     node = tree

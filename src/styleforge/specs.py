@@ -1,6 +1,6 @@
 """The one parser of the comma lists users type: 'a,b,c' (names) and 'NAME=VALUE,...' (pairs).
 
-Used for --style/--mix blends ('monet=0.7,sketch=0.3'), data.styles ('monet=monet,film=/data/film'),
+Used for --style/--mix blends ('monet=0.7,sketch=0.3'), multistyle.styles ('monet=monet,film=/data/film'),
 train.eval_metrics, the DiffAugment policy and the painterly feature taps. Each caller checks what its values
 mean; this module only splits, strips and reports malformed entries (as StyleforgeError, or the caller's
 error class, naming `what` was being read).

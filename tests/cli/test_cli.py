@@ -27,7 +27,8 @@ def _run(args, capsys):
     (["train", "dcgan", "--set", "model.generator_args=[1]"], "'model.generator_args' must be dict"),
     (["train", "dcgan", "--set", "train.lr_generator=nan"], "'train.lr_generator' must be float"),
     (["train", "dcgan", "--size", "0"], "'data.image_size' must be >= 8"),
-    (["train", "dcgan", "--set", "model.generator=os.system"], "unknown generator 'os.system'"),
+    (["train", "cut", "--set", "model.generator=os.system"], "unknown generator 'os.system'"),
+    (["train", "dcgan", "--set", "model.generator=os.system"], "the dcgan recipe trains dcgan networks"),
 ])
 def test_errors_are_one_line_and_non_zero(args, fragment, capsys):
     code, out, err = _run(args, capsys)
@@ -51,12 +52,12 @@ def test_missing_data_path_is_one_line(tmp_path, capsys):
 def test_dry_run_prints_resolved_config(capsys):
     code, out, _ = _run(["train", "dcgan", "--preset", "cifar10", "--steps", "9", "--dry-run"], capsys)
     config = json.loads(out)
-    assert code == 0 and config["train"]["steps"] == 9 and config["data"]["source"] == "cifar10"
+    assert code == 0 and config["train"]["steps"] == 9 and config["data"]["style"] == "cifar10"
 
 
 @pytest.mark.parametrize("recipe, own, others", [
-    ("cut", [], [("painterly", None), ("filters", None), ("loss", "distill_output_weight"), ("data", "styles")]),
-    ("filters", [("filters", "crop")], [("painterly", None), ("adapter", None), ("model", "teacher")]),
+    ("cut", [], [("painterly", None), ("filters", None), ("distill", None), ("multistyle", None)]),
+    ("filters", [("filters", "crop")], [("painterly", None), ("adapter", None), ("distill", None), ("augment", None)]),
     ("painterly", [("painterly", "style_weight")], [("filters", None), ("adapter", None)]),
 ])
 def test_dry_run_prints_only_the_keys_the_recipe_reads(recipe, own, others, capsys):
@@ -93,7 +94,7 @@ def test_style_and_content_options_fill_the_config(tmp_path, capsys):
                          "--size", "96", "--dry-run"], capsys)
     assert code == 0
     config = json.loads(out[out.index("{"):])
-    assert config["data"]["source"] == str(tmp_path / "paintings")
+    assert config["data"]["style"] == str(tmp_path / "paintings")
     assert config["data"]["content"] == str(tmp_path / "photos")
     assert config["data"]["image_size"] == 96 and config["data"]["load_size"] == 108
     assert config["model"]["generator"] == "light"

@@ -12,7 +12,7 @@ from styleforge.training.stepper import Stepper
 def test_generator_step_in_parts_equals_the_gradient_of_the_whole_loss():
     config = load_config("small", ["data.image_size=32", "model.generator_args={base_channels: 8, blocks: 2}",
                                    "model.discriminator_args={base_channels: 8, layers: 2}", "loss.identity_weight=0.5",
-                                   "data.diff_augment="], recipe="cyclegan")
+                                   "augment.policy="], recipe="cyclegan")
     torch.manual_seed(0)
     recipe = build_recipe(config, 3)
     n = copy.deepcopy(recipe.networks)  # the reference computes the docstring's L_G in one graph

@@ -20,7 +20,7 @@ def _judge(epochs):
 def _untrained_generator(config):
     torch.manual_seed(config.train.seed)
     return GENERATORS.create(config.model.generator, image_size=config.data.image_size,
-                             channels=1 if config.data.source == "mnist" else 3,
+                             channels=1 if config.data.style == "mnist" else 3,
                              latent_dim=config.model.latent_dim, **config.model.generator_args).eval()
 
 

@@ -42,7 +42,7 @@ def test_student_learns_the_teachers_mapping(tmp_path, quiet_overrides):
                  "--set", "train.tensorboard=false", "--set", "train.batch_size=8"]) == 0
     student_run = next((tmp_path / "runs").iterdir())
     config = json.loads((student_run / "config.json").read_text())
-    assert config["data"]["source"] == str(folders[0])  # the teacher run's data
+    assert config["data"]["style"] == str(folders[0])  # the teacher run's data
     before, after = _gap(untrained, teacher, photos), _gap(Stylizer.from_pretrained(student_run), teacher, photos)
     print(f"distill: student distance to the teacher {before:.3f} -> {after:.3f}")
     assert after < 0.6 * before, (before, after)  # measured: 0.84 -> 0.315, 0.324, 0.335 (seeds 0-2, 1 thread)
@@ -60,7 +60,7 @@ def test_feature_pairs_match_resolutions_between_architectures():
 
 
 def test_teacher_errors(tmp_path, capsys):
-    with pytest.raises(ConfigError, match="model.teacher"):
+    with pytest.raises(ConfigError, match="distill.teacher"):
         load_teacher("")
     g = GENERATORS.create("dcgan", image_size=32, latent_dim=4, base_channels=4)
     save_pretrained(g, tmp_path / "gan", metadata={"task": "noise", "latent_dim": 4})

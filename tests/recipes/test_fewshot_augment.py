@@ -18,7 +18,7 @@ def _stepper(recipe):
 
 
 def test_augmentation_reaches_the_discriminator_only():
-    recipe = _recipe(["data.ada_target=0"])  # ADA off: every discriminator input is augmented
+    recipe = _recipe(["augment.ada_target=0"])  # ADA off: every discriminator input is augmented
     seen = {"G": [], "D": []}
     for name in ("G", "D"):
         recipe.networks[name].register_forward_pre_hook(lambda m, args, n=name: seen[n].append(args[0].detach()))
@@ -30,7 +30,7 @@ def test_augmentation_reaches_the_discriminator_only():
 
 
 def test_ada_probability_follows_discriminator_overfitting():
-    recipe = _recipe(["data.ada_target=0.6", "data.ada_speed=0.1"])
+    recipe = _recipe(["augment.ada_target=0.6", "augment.ada_speed=0.1"])
     assert recipe.ada_p.item() == 0.0
     x = torch.rand(6, 3, 32, 32) * 2 - 1
     assert torch.equal(recipe.augment(x), x)  # p = 0: nothing is augmented yet
@@ -43,6 +43,6 @@ def test_ada_probability_follows_discriminator_overfitting():
     recipe.ada_p = torch.tensor(1.0)
     assert not torch.equal(recipe.augment(x), x)
     state = recipe.extra_state()
-    fresh = _recipe(["data.ada_target=0.6"])
+    fresh = _recipe(["augment.ada_target=0.6"])
     fresh.load_extra_state(state)
     assert fresh.ada_p.item() == 1.0

@@ -18,7 +18,7 @@ SMALL = ["filters.select_every=10", "filters.search_batches=6", "filters.colour_
 
 def _config(split, steps, overrides):
     return load_config("quick", SMALL + overrides + [
-        f"data.source={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
+        f"data.style={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
         "data.load_size=64", "data.holdout_fraction=0", f"train.steps={steps}"], recipe="filters")
 
 

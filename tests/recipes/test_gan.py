@@ -28,3 +28,20 @@ def test_r1_penalty_is_added_to_the_discriminator_loss():
     expected = 4.0 / 2 * grad.pow(2).flatten(1).sum(1).mean().item()
     assert expected > 1e-4
     assert abs((penalised - plain) - expected) < 1e-3 * max(1.0, expected)
+
+
+def test_gan_and_dcgan_train_their_papers_network_families():
+    """`gan` = fully connected networks, `dcgan` = convolutional ones; an empty model.generator means the
+    recipe's own, and naming the other family is refused with the recipe to train instead."""
+    import pytest
+
+    from styleforge.errors import ConfigError
+
+    small = ["data.image_size=28", "model.generator_args={}", "model.discriminator_args={}"]
+    for recipe, network in (("gan", "mlp"), ("dcgan", "dcgan")):
+        built = build_recipe(load_config(None, small + ["model.generator=", "model.discriminator="], recipe=recipe), 1)
+        assert built.networks["G"]._registry_name == network == built.networks["D"]._registry_name
+    with pytest.raises(ConfigError, match="train dcgan for dcgan"):
+        build_recipe(load_config(None, small + ["model.generator=dcgan"], recipe="gan"), 1)
+    with pytest.raises(ConfigError, match="train gan for mlp"):
+        build_recipe(load_config(None, small + ["model.discriminator=mlp"], recipe="dcgan"), 1)

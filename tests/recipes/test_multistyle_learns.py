@@ -40,7 +40,7 @@ def trained(tmp_path_factory):
     content = _folder(root, "content", 24, seed=1)
     styles = ",".join(f"{name}={_folder(root, name, 16, TINTS[name], seed=i + 2)}"
                       for i, name in enumerate(["red", "blue"]))
-    config = load_config("fast", [f"data.styles={styles}", f"data.content={content}", "data.image_size=32",
+    config = load_config("fast", [f"multistyle.styles={styles}", f"data.content={content}", "data.image_size=32",
                                   "data.load_size=36", "data.holdout_fraction=0", "train.steps=300",
                                   "train.sample_every=300", "train.checkpoint_every=300", "train.progress=false",
                                   "train.tensorboard=false", f"run.output_dir={root / 'runs'}",

@@ -21,8 +21,8 @@ class _Kill(RuntimeError):
 
 
 def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: int | None = None):
-    return load_config("default", overrides + SMALL + [
-        f"data.source={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
+    return load_config("default", SMALL + overrides + [
+        f"data.style={split.style_dir}", f"data.content={split.content_dir}", f"data.image_size={size}",
         f"data.load_size={load_size or size}", f"train.steps={steps}"], recipe="painterly")
 
 
@@ -30,7 +30,9 @@ def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: 
 def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=48, train_images=24, test_images=2)
     overrides = quiet_overrides + ["painterly.gather_images=16", "train.checkpoint_every=2", "data.image_size=32",
-                                   "painterly.palette_weight=1"]
+                                   "painterly.palette_weight=1",  # and the generator's fitted colour map:
+                                   "model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1, "
+                                   "output: residual, palette: true}"]
     phases = []
     straight = train(_config(split, 12, overrides, size=48),
                      callbacks=[lambda trainer, step, losses: phases.append(read_status(trainer.run_dir)["phase"])])
@@ -46,12 +48,17 @@ def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, qui
     resumed = train(None, resume=interrupted)
     a, b = load_checkpoint(straight), load_checkpoint(resumed)
     assert a["step"] == b["step"] == 12
-    for name in ("G", "D", "P", "palette"):
+    for name in ("G", "D", "P", "palette", "moments_content", "moments_style"):
         assert a["networks"][name].keys() == b["networks"][name].keys()
         for key, value in a["networks"][name].items():
             assert torch.equal(value, b["networks"][name][key]), (name, key)
     assert not any(k.startswith("_frozen") for k in a["networks"]["D"])  # the pretrained nets stay out
     assert a["networks"]["P"]["count"] == 16 and a["networks"]["palette"]["filled"] > 0
+    # the colour map was fitted when gathering ended (16 style and 16 content crops of 48 px) and is in the export
+    assert a["networks"]["moments_style"]["pixels"] == 16 * 48 * 48  # 48 px crops
+    assert not torch.equal(a["networks"]["G"]["palette.target_mean"], torch.zeros(3))
+    exported = Stylizer.from_pretrained(straight).generator.palette
+    assert torch.equal(exported.scale, a["networks"]["G"]["palette.scale"])
 
 
 def test_painterly_learns_a_stippled_texture(photo_dir, quiet_overrides, tmp_path):

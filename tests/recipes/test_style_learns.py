@@ -19,7 +19,7 @@ def _scores(operator: str, preset: str, recipe: str, steps: int, photo_dir, quie
     of the identity, the colour-transfer baseline and the model on the 100 held-out photos."""
     split = prepare_split(photo_dir, operator, tmp_path / "data", size=64, train_images=200, test_images=100)
     config = load_config(preset, quiet_overrides + [
-        f"data.source={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
+        f"data.style={split.style_dir}", f"data.content={split.content_dir}", "data.image_size=64",
         "data.load_size=64", "data.holdout_fraction=0", f"train.steps={steps}", "train.seed=0"],
         recipe=recipe)
     torch.manual_seed(0)

@@ -22,15 +22,33 @@ def folders(tmp_path):
 
 def _config(recipe, folders, overrides):
     style, content = folders
-    return load_config("small", TINY + [f"data.source={style}", f"data.content={content}"] + overrides, recipe=recipe)
+    return load_config("small", TINY + [f"data.style={style}", f"data.content={content}"] + overrides, recipe=recipe)
 
 
 @pytest.mark.parametrize("recipe", ["cyclegan", "cut", "fastcut"])
 def test_recipe_smoke_run_exports_a_stylizer(recipe, folders, quiet_overrides):
-    run = train(_config(recipe, folders, quiet_overrides + ["train.steps=3", "data.diff_augment=color,translation,cutout"]))
+    run = train(_config(recipe, folders, quiet_overrides + ["train.steps=3", "augment.policy=color,translation,cutout"]))
     log = read_log(run)
     assert [r["step"] for r in log] == [1, 2, 3] and all(np.isfinite(r["loss_D"]) for r in log)
     assert (run / "export" / "model.safetensors").is_file()
+
+
+def test_cut_has_the_identity_term_and_fastcut_has_none(folders, quiet_overrides):
+    """The two names mean the two papers' objectives: CUT also asks G to leave style images unchanged."""
+    logs = {r: read_log(train(_config(r, folders, quiet_overrides + ["train.steps=2"]))) for r in ("cut", "fastcut")}
+    assert all(row["loss_nce_identity"] > 0 for row in logs["cut"])
+    assert all(row["loss_nce_identity"] == 0 for row in logs["fastcut"])
+
+
+def test_the_retired_nce_identity_key_points_at_the_other_recipe(folders, capsys):
+    from styleforge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="train fastcut instead of cut"):
+        _config("cut", folders, ["loss.nce_identity=false"])
+    with pytest.raises(ConfigError, match="train cut instead of fastcut"):
+        _config("fastcut", folders, ["loss.nce_identity=true"])
+    assert _config("fastcut", folders, ["loss.nce_identity=false"]).recipe == "fastcut"  # agrees: a note only
+    assert "'loss.nce_identity' is gone" in capsys.readouterr().err
 
 
 def test_cyclegan_resume_is_exact_including_the_image_pool(folders, quiet_overrides, tmp_path):

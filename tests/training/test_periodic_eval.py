@@ -20,7 +20,7 @@ def folders(tmp_path):
 def _config(folders, quiet, extra):
     style, content = folders
     return load_config("fast", quiet + [
-        f"data.source={style}", f"data.content={content}", "data.image_size=32", "data.load_size=36",
+        f"data.style={style}", f"data.content={content}", "data.image_size=32", "data.load_size=36",
         "model.generator_args={base_channels: 8, blocks: 1}", "model.discriminator_args={base_channels: 8, layers: 2}",
         "train.batch_size=2", "train.steps=4", "train.eval_count=8", "loss.nce_patches=16"] + extra, recipe="cut")
 

@@ -129,7 +129,7 @@ def test_bad_files_in_training_folder_are_skipped(tmp_path, quiet_overrides):
     for i in range(6):
         Image.new("RGB", (40, 40), (i * 30, 100, 200)).save(folder / f"{i}.png")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
-    config = _config(quiet_overrides + ["train.steps=2", f"data.source={folder}", "train.batch_size=4"])
+    config = _config(quiet_overrides + ["train.steps=2", f"data.style={folder}", "train.batch_size=4"])
     run = train(config)
     report = json.loads((run / "data_report.json").read_text())
     assert report[0]["kept"] == 6
@@ -177,7 +177,7 @@ def test_resuming_after_images_were_deleted_says_the_data_changed(tmp_path, quie
     folder.mkdir()
     for i in range(8):
         Image.new("RGB", (40, 40), (i * 30, 100, 200)).save(folder / f"{i}.png")
-    common = quiet_overrides + [f"data.source={folder}", "train.batch_size=4", "train.checkpoint_every=2"]
+    common = quiet_overrides + [f"data.style={folder}", "train.batch_size=4", "train.checkpoint_every=2"]
     run = train(_config(common + ["train.steps=2"]))
     train(_config(common + ["train.steps=3"]), resume=run)
     assert "data changed" not in capsys.readouterr().err  # the same images: no warning

@@ -15,7 +15,8 @@ EXAMPLES = """examples:
   styleforge distill --teacher runs/00003-cut-monet --set model.generator_args="{base_channels: 16, blocks: 2}"
 """
 
-TEACHER_DATA_KEYS = ("source", "path", "content", "content_path", "limit", "style_limit", "max_pixels", "background")
+# data.source / data.path: runs trained before the rename (migrated with a note)
+TEACHER_DATA_KEYS = ("style", "style_path", "source", "path", "content", "content_path", "limit", "style_limit", "max_pixels", "background")
 
 
 def add_parser(sub) -> None:
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-FALLBACK_DATA = {"source": "monet", "content": "photo"}  # teacher without a run (a bundled style, an upload)
+FALLBACK_DATA = {"style": "monet", "content": "photo"}  # teacher without a run (a bundled style, an upload)
 
 
 def teacher_data(teacher: Path) -> dict:
@@ -62,8 +63,8 @@ def teacher_path(teacher: str) -> Path:
 
 def resolve(args):
     teacher = teacher_path(args.teacher)
-    overrides = [f"model.teacher={teacher}"]
-    for flag, key in ((args.style, "data.source"), (args.content, "data.content"), (args.steps, "train.steps"),
+    overrides = [f"distill.teacher={teacher}"]
+    for flag, key in ((args.style, "data.style"), (args.content, "data.content"), (args.steps, "train.steps"),
                       (args.device, "train.device"), (args.out, "run.output_dir")):
         if flag is not None:
             overrides.append(f"{key}={flag}")

@@ -93,7 +93,7 @@ def _training_style_holdout(model: Path | None, style: Path) -> float:
         return 0.0
     try:
         data = json.loads((run_of(model) / CONFIG).read_text(encoding="utf-8"))["data"]
-        same = Path(str(data["source"])).resolve() == style.resolve()
+        same = Path(str(data.get("style", data.get("source")))) .resolve() == style.resolve()
         return float(data.get("holdout_fraction", 0.0)) if same else 0.0
     except (TypeError, OSError, ValueError, KeyError):
         return 0.0

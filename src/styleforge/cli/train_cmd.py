@@ -71,9 +71,9 @@ def add_parser(sub) -> None:
 def resolve(args) -> object:
     overrides = list(args.overrides) + budget_overrides(args)
     if args.data:
-        overrides.append(f"data.path={args.data}")
+        overrides.append(f"data.style_path={args.data}")
     if args.style:
-        overrides.append(f"data.styles={args.style}" if args.recipe == "multistyle" else f"data.source={args.style}")
+        overrides.append(f"multistyle.styles={args.style}" if args.recipe == "multistyle" else f"data.style={args.style}")
     if args.content:
         overrides.append(f"data.content={args.content}")
     if args.size is not None:

@@ -54,9 +54,9 @@ class Recipe:
     @classmethod
     def data_sources(cls, config: Config) -> dict[str, tuple[str, str]]:
         """{batch key: (named source or folder, its local path)} that the trainer loads: 'real' and 'style'
-        from data.source / data.path, 'content' from data.content / data.content_path."""
+        from data.style / data.style_path, 'content' from data.content / data.content_path."""
         d = config.data
-        known = {"real": (d.source, d.path), "style": (d.source, d.path), "content": (d.content, d.content_path)}
+        known = {"real": (d.style, d.style_path), "style": (d.style, d.style_path), "content": (d.content, d.content_path)}
         return {domain: known[domain] for domain in cls.data_domains(config)}
 
     def optimizer_groups(self) -> dict[str, tuple[list[nn.Parameter], float]]:

@@ -3,10 +3,12 @@
 A = content photos, B = style images; G: A -> B. F = PatchSampleMLP heads on G's encoder features.
 L_G = adv(D(G(a))) + w_nce * NCE(a, G(a))  [+ w_nce * NCE(b, G(b)), the identity term, for `cut`]
 where NCE(x, y) averages patch_nce over the layers `nce_layers` of G's encoder.
-`cut` and `fastcut` are presets (configs/) over this one implementation: FastCUT uses w_nce = 10 and no
-identity term.
+`cut` has the identity term, `fastcut` (FastCUTRecipe) has none: that is what the two names mean. The
+paper's other FastCUT choice, w_nce = 10, is a setting (loss.nce_weight) of its presets (configs/fastcut/).
 """
 from __future__ import annotations
+
+from typing import ClassVar
 
 import torch
 
@@ -19,8 +21,10 @@ NCE_LAYERS = (0, 4, 8, 12, 16)
 
 
 @RECIPES.register("cut")
-@RECIPES.register("fastcut")
 class CUTRecipe(AdversarialTranslationRecipe):
+    #: whether G is also asked to leave style images unchanged (the NCE identity term, CUT's regulariser)
+    identity_nce: ClassVar[bool] = True
+
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         m = config.model
@@ -51,7 +55,7 @@ class CUTRecipe(AdversarialTranslationRecipe):
     def training_step(self, batch, step):
         n, loss = self.networks, self.config.loss
         a, b = batch["content"], batch["style"]
-        use_identity = loss.nce_identity and loss.nce_weight > 0
+        use_identity = self.identity_nce and loss.nce_weight > 0
         both = n["G"](torch.cat([a, b])) if use_identity else n["G"](a)
         fake_b = both[: a.shape[0]]
 
@@ -65,3 +69,9 @@ class CUTRecipe(AdversarialTranslationRecipe):
         n["D"].requires_grad_(True)
         losses = {"loss_G": adv.item(), "loss_nce": nce.item(), "loss_nce_identity": nce_id.item(), "loss_D": loss_d.item()}
         return {**losses, "ada_p": self.ada_p.item()} if self.ada_target > 0 else losses
+
+
+@RECIPES.register("fastcut")
+class FastCUTRecipe(CUTRecipe):
+    """FastCUT: CUT without the identity term (one generator pass per step instead of two)."""
+    identity_nce = False

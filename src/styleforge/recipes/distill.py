@@ -25,7 +25,7 @@ PROBE_SIZE = 64  # feature shapes are read off one probe image of this size
 def load_teacher(path: str) -> nn.Module:
     """The frozen teacher generator from a run or export folder (a single-style image model)."""
     if not path:
-        raise ConfigError("the distill recipe needs model.teacher=RUN (a trained style model's run or export folder)")
+        raise ConfigError("the distill recipe needs distill.teacher=RUN (a trained style model's run or export folder)")
     module, config = load_pretrained(resolve_model_dir(path))
     meta = config.get("metadata", {})
     if meta.get("task") != "image" or "styles" in meta:
@@ -64,7 +64,7 @@ class DistillRecipe(AdversarialTranslationRecipe):
         m = config.model
         self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
         self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
-        self.networks["teacher"] = load_teacher(m.teacher)
+        self.networks["teacher"] = load_teacher(config.distill.teacher)
         self.pairs = feature_pairs(self.networks["G"], self.networks["teacher"], channels)
         self.networks["project"] = nn.ModuleList(nn.Conv2d(cs, ct, 1) for _, _, cs, ct in self.pairs)
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
@@ -79,10 +79,10 @@ class DistillRecipe(AdversarialTranslationRecipe):
         return sum(F.mse_loss(f(s), t) for f, s, t in zip(self.networks["project"], students, targets))
 
     def training_step(self, batch, step):
-        n, loss = self.networks, self.config.loss
+        n, distill = self.networks, self.config.distill
         x, b = batch["content"], batch["style"]
         n["teacher"].eval()
-        matching = self.pairs if loss.distill_feature_weight > 0 else []
+        matching = self.pairs if distill.feature_weight > 0 else []
         with torch.no_grad():
             target, targets = output_and_features(n["teacher"], x, [t for _, t, _, _ in matching])
         student, students = output_and_features(n["G"], x, [s for s, _, _, _ in matching])
@@ -92,10 +92,10 @@ class DistillRecipe(AdversarialTranslationRecipe):
         adv = self.adversarial.generator_loss(n["D"](self.augment(student)))
         output = (student - target).abs().mean()
         features = self.feature_loss(students, targets) if matching else x.new_zeros(())
-        step.update("G", adv + loss.distill_output_weight * output + loss.distill_feature_weight * features)
+        step.update("G", adv + distill.output_weight * output + distill.feature_weight * features)
         n["D"].requires_grad_(True)
         return {"loss_G": adv.item(), "loss_output": output.item(), "loss_features": features.item(),
                 "loss_D": loss_d.item()}
 
     def export_metadata(self):
-        return {**super().export_metadata(), "teacher": self.config.model.teacher}
+        return {**super().export_metadata(), "teacher": self.config.distill.teacher}

@@ -1,32 +1,40 @@
 """Noise-to-image GANs: Goodfellow et al. 2014 (`gan`, MLP networks) and DCGAN (`dcgan`).
 
-One implementation; the two names differ only in their default networks (see configs/).
+The two names are the two papers' network families: `gan` trains fully connected networks (models mlp),
+`dcgan` convolutional ones (models dcgan); model.generator / model.discriminator left empty mean the
+recipe's own, and naming the other family is refused (train the other recipe). The training step is the same.
 Update order per step: one discriminator step on real + detached fake, then one generator step.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from ..losses import get_adversarial_loss
 from ..models import DISCRIMINATORS, GENERATORS
 from .base import RECIPES, Recipe
 
 
-@RECIPES.register("gan")
-@RECIPES.register("dcgan")
 class NoiseGANRecipe(Recipe):
     domains = ("real",)
+    #: the registered generator and discriminator this recipe's name stands for
+    network: ClassVar[str] = ""
+    other: ClassVar[str] = ""  # the recipe of the other network family
 
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
         m, size = config.model, config.data.image_size
+        for key, name in (("generator", m.generator), ("discriminator", m.discriminator)):
+            if name not in ("", self.network):
+                raise ConfigError(f"model.{key}={name}: the {config.recipe} recipe trains {self.network} networks"
+                                  + (f"; train {self.other} for {name}" if name == RECIPES.get(self.other).network else ""))
         self.latent_dim = m.latent_dim
-        self.networks["G"] = GENERATORS.create(m.generator, image_size=size, channels=channels,
+        self.networks["G"] = GENERATORS.create(self.network, image_size=size, channels=channels,
                                                latent_dim=m.latent_dim, **m.generator_args)
-        self.networks["D"] = DISCRIMINATORS.create(m.discriminator, image_size=size, channels=channels,
+        self.networks["D"] = DISCRIMINATORS.create(self.network, image_size=size, channels=channels,
                                                    **m.discriminator_args)
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
 
@@ -68,3 +76,15 @@ class NoiseGANRecipe(Recipe):
 
     def export_metadata(self) -> dict[str, Any]:
         return {**super().export_metadata(), "latent_dim": self.latent_dim}
+
+
+@RECIPES.register("gan")
+class GANRecipe(NoiseGANRecipe):
+    """Goodfellow et al. 2014: fully connected generator and discriminator (models/generators/mlp.py)."""
+    network, other = "mlp", "dcgan"
+
+
+@RECIPES.register("dcgan")
+class DCGANRecipe(NoiseGANRecipe):
+    """Radford et al. 2015: transposed-convolution generator, strided-convolution discriminator."""
+    network, other = "dcgan", "gan"

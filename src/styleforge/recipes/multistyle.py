@@ -21,10 +21,10 @@ from .translation import AdversarialTranslationRecipe
 
 def parse_styles(spec: str) -> list[tuple[str, str]]:
     """'monet=monet,film=/data/film' -> [('monet', 'monet'), ('film', '/data/film')]."""
-    items = parse_pairs(spec, "config key 'data.styles'", error=ConfigError)
+    items = parse_pairs(spec, "config key 'multistyle.styles'", error=ConfigError)
     names = [n for n, _ in items]
     if len(items) < 1 or len(set(names)) != len(names):
-        raise ConfigError(f"config key 'data.styles' needs one or more distinct style names, got '{spec}'")
+        raise ConfigError(f"config key 'multistyle.styles' needs one or more distinct style names, got '{spec}'")
     return items
 
 
@@ -32,17 +32,17 @@ def parse_styles(spec: str) -> list[tuple[str, str]]:
 class MultiStyleRecipe(AdversarialTranslationRecipe):
     @classmethod
     def data_domains(cls, config):
-        return ("content",) + tuple(f"style:{name}" for name, _ in parse_styles(config.data.styles))
+        return ("content",) + tuple(f"style:{name}" for name, _ in parse_styles(config.multistyle.styles))
 
     @classmethod
     def data_sources(cls, config):
         d = config.data
         return {"content": (d.content, d.content_path),
-                **{f"style:{name}": (source, "") for name, source in parse_styles(d.styles)}}
+                **{f"style:{name}": (source, "") for name, source in parse_styles(config.multistyle.styles)}}
 
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
-        self.style_names = [name for name, _ in parse_styles(config.data.styles)]
+        self.style_names = [name for name, _ in parse_styles(config.multistyle.styles)]
         m, k = config.model, len(self.style_names)
         self.networks["G"] = GENERATORS.create(m.generator, channels=channels, styles=k, **m.generator_args)
         self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, styles=k, **m.discriminator_args)

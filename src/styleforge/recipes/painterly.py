@@ -10,6 +10,10 @@ A = content photos, B = style images (paintings); G: A -> B, a feed-forward gene
     L_D = adv_D(D(aug(b)), D(aug(G(a))))
     L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_p palette(G(a)) + w_tv TV(G(a))
 
+With model.generator_args.palette (the light generator's fixed colour map, nn/color.py), the gathering
+steps also take the content and style sets' YCbCr moments and fit the map at their end; the content loss
+then compares G(a) with the recoloured photo.
+
 palette (losses/palette.py): the sliced Wasserstein distance of G(a)'s colours to the style set's.
 
 The trainer runs the first ceil(painterly.gather_images / batch) steps as gathering (no update); then
@@ -26,6 +30,7 @@ from ..losses import get_adversarial_loss, total_variation
 from ..losses.feature_style import FeatureStyleLoss
 from ..losses.palette import PaletteLoss
 from ..models import DISCRIMINATORS, GENERATORS
+from ..nn.color import ColourMoments
 from ..specs import parse_names
 from .base import RECIPES
 from .guard import DivergenceGuard
@@ -43,6 +48,8 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
         self.networks["P"] = FeatureStyleLoss(parse_names(p.style_taps), p.content_tap, p.style_loss)
         if p.palette_weight > 0:
             self.networks["palette"] = PaletteLoss(channels)
+        if getattr(self.networks["G"], "palette", None) is not None:  # its colour map is fitted from the gathered moments
+            self.networks["moments_content"], self.networks["moments_style"] = ColourMoments(), ColourMoments()
         self.networks["guard"] = DivergenceGuard(p.guard)  # a blown-up step is withheld; repeated ones roll back
         self.adversarial = get_adversarial_loss(config.loss.adversarial)
         self.weights = p
@@ -69,6 +76,11 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
             P.gather(b)
             if "palette" in n:
                 n["palette"].gather(b)
+            if "moments_style" in n:
+                n["moments_content"].add(a)
+                n["moments_style"].add(b)
+                if not self.gathering():  # the last gathering step: the set-to-set colour map is now known
+                    n["G"].palette.fit(n["moments_content"], n["moments_style"])
             return {"gathered": P.count.item()}
         G = n["G"]
         if getattr(G, "noise_channels", 0):  # a fresh stretch of the position noise for every batch
@@ -78,7 +90,8 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
         losses = {}
         if "D" in n:
             losses["loss_D"] = self.discriminator_step(b, fake, step).item()
-        content, style = P(fake, a)
+        # with a colour map in G the content target is the recoloured photo: content keeps shapes, not the photo's palette
+        content, style = P(fake, G.palette(a).detach() if getattr(G, "palette", None) is not None else a)
         total = w.content_weight * content + w.style_weight * style
         if "D" in n:
             adv = self.adversarial.generator_loss(n["D"](self.augment(fake)))

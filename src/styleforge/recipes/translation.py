@@ -31,13 +31,12 @@ class TranslationRecipe(Recipe):
 
 class AdversarialTranslationRecipe(TranslationRecipe):
     """A TranslationRecipe judged by a discriminator networks["D"] (self.adversarial: its loss), whose inputs are
-    DiffAugmented, adaptively under ADA (data.ada_target > 0)."""
+    DiffAugmented, adaptively under ADA (augment.ada_target > 0)."""
 
     def __init__(self, config, channels: int):
         super().__init__(config, channels)
-        self.augment_policy = parse_policy(config.data.diff_augment)
-        d = config.data
-        self.ada_target, self.ada_speed = d.ada_target, d.ada_speed
+        self.augment_policy = parse_policy(config.augment.policy)
+        self.ada_target, self.ada_speed = config.augment.ada_target, config.augment.ada_speed
         self.ada_p = torch.zeros(())  # augmentation probability under ADA (unused when ada_target == 0)
         self._ada_mid = 0.5 if config.loss.adversarial == "lsgan" else 0.0  # real/fake decision threshold
 

@@ -32,7 +32,7 @@ def add_style(base: str | os.PathLike, name: str, images: str, content: str = "p
     if "styles" not in read_model_config(folder).get("metadata", {}):
         raise StyleforgeError(f"{base}: not a multi-style model (train one with `styleforge train multistyle`)")
     start = time.perf_counter()
-    config = load_config("default", [f"adapter.base={folder}", f"adapter.style_name={name}", f"data.source={images}",
+    config = load_config("default", [f"adapter.base={folder}", f"adapter.style_name={name}", f"data.style={images}",
                                      f"data.content={content}", f"train.steps={steps}", *size_overrides(size),
                                      f"train.batch_size={batch_size}",
                                      f"train.lr_generator={lr}", f"loss.nce_weight={nce_weight}", f"train.seed={seed}",

@@ -27,7 +27,7 @@ class HeldOutEvaluator:
                       max_pixels=d.max_pixels, background=d.background)
         prep = Preprocess(d.image_size, crop="center")
         sets = {}
-        for key, (source, path) in {"photos": (d.content, d.content_path), "style": (d.source, d.path)}.items():
+        for key, (source, path) in {"photos": (d.content, d.content_path), "style": (d.style, d.style_path)}.items():
             images = open_source(source, path, **common).images
             if len(images) < 2:
                 raise ConfigError(f"train.eval_every: fewer than 2 held-out images in '{source}'; "

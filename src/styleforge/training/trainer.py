@@ -397,7 +397,7 @@ def train(config: Config, resume: str | Path | None = None, callbacks: list[Step
             saved.train.progress = config.train.progress
         config = saved
     else:
-        name = config.run.name or f"{config.recipe}-{Path(config.data.source).name}"
+        name = config.run.name or f"{config.recipe}-{Path(config.data.style).name}"
         run_dir = dist.broadcast(new_run_dir(config.run.output_dir, name) if dist.is_main() else None)
         if config.train.amp == "auto":  # resolved once, on rank 0, and saved: a resume keeps the choice
             from ..precision import resolve_amp

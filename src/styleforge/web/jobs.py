@@ -138,7 +138,7 @@ class Jobs:
         recipe, config_name, default_minutes = PRESETS[preset]
         minutes = default_minutes if minutes is None else minutes
         folder = self.ws.folder("jobs", ident)
-        overrides = [f"data.source={style_dir}", f"data.content={content_dir}", f"run.output_dir={folder / 'runs'}",
+        overrides = [f"data.style={style_dir}", f"data.content={content_dir}", f"run.output_dir={folder / 'runs'}",
                      *size_overrides(size), f"train.steps={steps}",
                      f"train.minutes={minutes}", "train.progress=false", "train.tensorboard=false",
                      "train.eval_every=0", "data.holdout_fraction=0", "data.style_limit=0",

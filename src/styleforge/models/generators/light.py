@@ -7,6 +7,10 @@ exactly) its input and training only has to learn the change a style makes.
 No normalisation layer means no per-image statistics: tiles of a large image are processed
 independently with the same result as one pass (up to the receptive field at tile borders).
 
+With `palette=True` a fixed colour map (nn.color.ColourMatch: the content set's YCbCr means and chroma
+spread onto the style set's) comes first and delta is learned on top of it: the palette of a style set
+is known from its statistics before any training step, and the network's few minutes go to texture.
+
 With `noise_channels` > 0 the stem also reads that many channels of fixed position noise
 (nn.position_noise): a function of the absolute pixel position, so tiles agree where they overlap and
 every run gives the same output. A convolutional network maps a flat region (a clear sky) to a flat
@@ -20,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...nn import collect_features, init_weights, position_noise
+from ...nn.color import ColourMatch
 from ..registry import GENERATORS
 
 
@@ -62,12 +67,16 @@ class LightGenerator(nn.Module):
     autocast_safe = True  # under bf16 autocast its output stays within 1/255 of fp32 (tests/inference/test_stylizer.py)
 
     def __init__(self, channels: int = 3, base_channels: int = 16, blocks: int = 2, noise_channels: int = 0,
-                 output: str = "tanh"):
+                 output: str = "tanh", palette: bool = False):
         super().__init__()
         if output not in ("tanh", "residual"):
             raise ValueError(f"unknown output '{output}'; valid: tanh, residual")
+        if palette and channels != 3:
+            raise ValueError("palette=True needs RGB images (channels=3)")
         b = base_channels
         self.noise_channels, self.output = noise_channels, output
+        # a fixed set-to-set colour map applied first (the identity until a recipe fits it, nn/color.py)
+        self.palette = ColourMatch() if palette else None
         act = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
         self.stem = nn.Sequential(reflect_conv(channels + noise_channels, b), act())
         self.layers = nn.Sequential(reflect_conv(b, 2 * b, 2), act(), reflect_conv(2 * b, 4 * b, 2), act(),
@@ -93,6 +102,8 @@ class LightGenerator(nn.Module):
 
     def features(self, x: torch.Tensor, ids, offset=(0, 0)) -> list[torch.Tensor]:
         """id 0 = stem output (N, b, H, W); id i >= 1 = output of self.layers[i - 1]."""
+        if self.palette is not None:
+            x = self.palette(x)
         x = self.stem(self.stem_input(x, offset))
         deeper = [i for i in ids if i > 0]
         return ([x] if 0 in ids else []) + (collect_features(self.layers, x, deeper, start=1) if deeper else [])
@@ -102,6 +113,8 @@ class LightGenerator(nn.Module):
 
     def forward_features(self, x: torch.Tensor, ids, offset=(0, 0)) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """One pass: (forward(x), features(x, ids)), for losses that need both (distillation)."""
+        if self.palette is not None:
+            x = self.palette(x)
         skip = self.stem(self.stem_input(x, offset))
         wanted, last = {i: None for i in ids}, max(ids, default=-1)
         if 0 in wanted:
