@@ -16,7 +16,8 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np, torch
 from styleforge.inference import Stylizer, resolve_style
-from styleforge.inference.tiling import seam_visibility
+from styleforge.inference.tiling import tile_seams
+from styleforge.metrics.seams import seam_visibility
 size, style, tile, overlap, threads = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 torch.set_num_threads(threads)
 stylizer = Stylizer.from_pretrained(resolve_style(style))
@@ -33,7 +34,7 @@ out = stylizer.stylize_array(image, tile=tile, overlap=overlap)
 seconds = time.perf_counter() - start
 print(json.dumps({"size": size, "seconds": round(seconds, 2), "s_per_megapixel": round(seconds / (size * size / 1e6), 3),
                   "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 3),
-                  "seam_visibility": round(seam_visibility(out, tile, overlap), 4), "tile": tile, "overlap": overlap,
+                  "seam_visibility": round(seam_visibility(out, tile_seams(out.shape[0], tile, overlap), tile_seams(out.shape[1], tile, overlap)), 4), "tile": tile, "overlap": overlap,
                   "threads": torch.get_num_threads()}))
 """
 

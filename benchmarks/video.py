@@ -27,7 +27,9 @@ from test_video import pan_frames, write_clip  # noqa: E402  (the tests' clip ge
 from styleforge.data import data_root  # noqa: E402
 from styleforge.imageio import read_image  # noqa: E402
 from styleforge.inference import Stylizer, resolve_style  # noqa: E402
-from styleforge.inference.temporal import Stabilizer, flicker, flow, reliable_mask  # noqa: E402
+from styleforge.inference.temporal import Stabilizer  # noqa: E402
+from styleforge.metrics.temporal import flicker  # noqa: E402
+from styleforge.nn.flow import flow, reliable_mask  # noqa: E402
 from styleforge.inference.video import stylize_video  # noqa: E402
 
 

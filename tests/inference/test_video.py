@@ -10,7 +10,9 @@ from footage import footage
 from styleforge.cli import main
 from styleforge.imageio import read_image, to_tensor
 from styleforge.inference import Stylizer, resolve_style
-from styleforge.inference.temporal import Stabilizer, flicker, flow, reliable_mask
+from styleforge.inference.temporal import Stabilizer
+from styleforge.metrics.temporal import flicker
+from styleforge.nn.flow import flow, reliable_mask
 from styleforge.metrics.image_quality import psnr
 from styleforge.metrics.style_operators import film_grade
 from styleforge.models import GENERATORS, save_pretrained

@@ -67,22 +67,6 @@ def stylize_tiled(fn: Callable[..., torch.Tensor], image: np.ndarray, tile: int 
     return out
 
 
-def seam_visibility(image: np.ndarray, tile: int, overlap: int) -> float:
-    """Mean gradient magnitude on rows/columns where tiles meet ÷ the mean elsewhere (1.0 = invisible).
-
-    'Where tiles meet' = the centre lines of the overlaps between neighbouring tiles."""
-    g = torch.from_numpy(image).float().mean(2)
-    gy, gx = (g[1:, :] - g[:-1, :]).abs(), (g[:, 1:] - g[:, :-1]).abs()
-    h, w = g.shape
-    seams_y = [s + overlap // 2 for s in _starts(h, tile, overlap)[1:]]
-    seams_x = [s + overlap // 2 for s in _starts(w, tile, overlap)[1:]]
-    if not seams_x and not seams_y:
-        return 1.0
-    mask_y, mask_x = torch.zeros(h - 1, dtype=torch.bool), torch.zeros(w - 1, dtype=torch.bool)
-    for s in seams_y:
-        mask_y[s - 1:s + 1] = True
-    for s in seams_x:
-        mask_x[s - 1:s + 1] = True
-    at = torch.cat([gy[mask_y].flatten(), gx[:, mask_x].flatten()])
-    away = torch.cat([gy[~mask_y].flatten(), gx[:, ~mask_x].flatten()])
-    return (at.mean() / away.mean().clamp_min(1e-8)).item()
+def tile_seams(length: int, tile: int, overlap: int) -> list[int]:
+    """Where neighbouring tiles along a side of `length` px meet: the centre lines of their overlaps."""
+    return [s + overlap // 2 for s in _starts(length, tile, overlap)[1:]]
