@@ -44,7 +44,9 @@ def patch_nce(query: torch.Tensor, key: torch.Tensor, temperature: float = 0.07)
 def layered_patch_nce(encode, heads: PatchSampleMLP, source: torch.Tensor, output: torch.Tensor, patches: int,
                       temperature: float = 0.07) -> torch.Tensor:
     """NCE(source, output) averaged over layers: `encode(x)` -> list of feature maps (N, C_l, H_l, W_l);
-    the same patch locations are sampled from both images."""
-    keys, ids = heads(encode(source), patches)
+    the same patch locations are sampled from both images. The keys get no gradient (patch_nce detaches
+    them), so their pass keeps no graph: less peak memory, the same loss and gradients."""
+    with torch.no_grad():
+        keys, ids = heads(encode(source), patches)
     queries, _ = heads(encode(output), patches, ids)
     return sum(patch_nce(q, k, temperature) for q, k in zip(queries, keys)) / len(keys)

@@ -24,9 +24,13 @@ class Stepper:
     @classmethod
     def adam(cls, groups: dict[str, tuple[list[nn.Parameter], float]], betas: tuple[float, float] = (0.5, 0.999),
              **kwargs) -> "Stepper":
-        """One Adam per entry of a recipe's optimizer_groups() (what the trainer builds)."""
-        return cls({name: torch.optim.Adam(params, lr=lr, betas=betas) for name, (params, lr) in groups.items()},
-                   **kwargs)
+        """One Adam per entry of a recipe's optimizer_groups() (what the trainer builds). Fused (one kernel
+        per step instead of a dozen per tensor) where the parameters are on a CPU or CUDA device: the same
+        update, 2-3% of a reference CycleGAN step at 128² on a 2-core CPU (benchmarks/speed.py)."""
+        def adam(params, lr):
+            fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
+            return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
+        return cls({name: adam(list(params), lr) for name, (params, lr) in groups.items()}, **kwargs)
 
     def update(self, name: str, loss: torch.Tensor) -> bool:
         """Backpropagate `loss` into fresh gradients and step optimiser `name`, unless the loss is not finite

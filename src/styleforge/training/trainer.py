@@ -23,6 +23,7 @@ from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
+from ..runtime import describe_threads, flush_denormals
 from ..recipes import Recipe, build_recipe
 from ..specs import parse_names
 from . import distributed as dist
@@ -101,10 +102,10 @@ class Trainer:
         t = cfg.train
         if t.threads:
             torch.set_num_threads(t.threads)
+        flush_denormals()
         self.rank, self.world = dist.setup()
         self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
         if self.main and t.progress:
-            from ..runtime import describe_threads
             print(describe_threads(torch.get_num_threads()))
         self.device = dist.local_device(resolve_device(t.device))
         if t.cudnn_benchmark:
