@@ -57,10 +57,8 @@ def train_worker(recipe: str, preset: str, size: int, batch: int, steps: int, am
     the trainer does). s_per_step is the mean, median_s the median of the timed steps."""
     from styleforge import load_config
     from styleforge.recipes import build_recipe
-    from styleforge.runtime import flush_denormals
     from styleforge.training.stepper import Stepper
 
-    flush_denormals()  # as the trainer does
     config = load_config(preset, [f"data.image_size={size}", f"data.load_size={size}", f"train.batch_size={batch}",
                                   *RECIPE_OVERRIDES.get(recipe, [])], recipe=recipe)
     torch.manual_seed(0)

@@ -62,11 +62,3 @@ def describe_threads(threads: int) -> str:
     return (f"threads: {threads} of {os.cpu_count()} cores, OpenMP waiting {choose_wait_policy().lower()}{why} "
             "(choose with --set train.threads=N and OMP_WAIT_POLICY=PASSIVE|ACTIVE)")
 
-
-def flush_denormals() -> bool:
-    """Treat denormal floats as zero on this CPU (torch.set_flush_denormal): Adam's second moments of tiny
-    gradients fall into that range, where x86 arithmetic is many times slower. Changes results only below
-    ~1e-38. Returns whether the CPU supports it (x86 with SSE3)."""
-    import torch
-
-    return torch.set_flush_denormal(True)

@@ -23,7 +23,7 @@ from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
-from ..runtime import describe_threads, flush_denormals
+from ..runtime import describe_threads
 from ..recipes import Recipe, build_recipe
 from ..specs import parse_names
 from . import distributed as dist
@@ -102,7 +102,6 @@ class Trainer:
         t = cfg.train
         if t.threads:
             torch.set_num_threads(t.threads)
-        flush_denormals()
         self.rank, self.world = dist.setup()
         self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
         if self.main and t.progress:
