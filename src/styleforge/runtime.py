@@ -61,4 +61,3 @@ def describe_threads(threads: int) -> str:
     why = f", other processes kept {busy:.1f} cores busy at start" if busy is not None else ""
     return (f"threads: {threads} of {os.cpu_count()} cores, OpenMP waiting {choose_wait_policy().lower()}{why} "
             "(choose with --set train.threads=N and OMP_WAIT_POLICY=PASSIVE|ACTIVE)")
-

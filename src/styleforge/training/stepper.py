@@ -26,9 +26,10 @@ class Stepper:
              **kwargs) -> "Stepper":
         """One Adam per entry of a recipe's optimizer_groups() (what the trainer builds). Fused (one kernel
         per step instead of a dozen per tensor) where the parameters are on a CPU or CUDA device: the same
-        update, 2-3% of a reference CycleGAN step at 128² on a 2-core CPU (benchmarks/speed.py)."""
+        update; 2-3% less time per reference CycleGAN step at 128² in paired runs on a 2-core CPU, about the
+        run-to-run noise (benchmarks/speed.py)."""
         def adam(params, lr):
-            fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
+            fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
             return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
         return cls({name: adam(list(params), lr) for name, (params, lr) in groups.items()}, **kwargs)
 

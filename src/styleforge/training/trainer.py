@@ -23,7 +23,6 @@ from ..errors import ConfigError, StyleforgeError
 from ..files import atomic_path, atomic_write_text
 from ..imageio import labelled_grid, make_grid, save_image, to_uint8
 from ..models import save_pretrained
-from ..runtime import describe_threads
 from ..recipes import Recipe, build_recipe
 from ..specs import parse_names
 from . import distributed as dist
@@ -105,6 +104,7 @@ class Trainer:
         self.rank, self.world = dist.setup()
         self.main = self.rank == 0  # only the main process writes logs, samples, checkpoints and exports
         if self.main and t.progress:
+            from ..runtime import describe_threads
             print(describe_threads(torch.get_num_threads()))
         self.device = dist.local_device(resolve_device(t.device))
         if t.cudnn_benchmark:
