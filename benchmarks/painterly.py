@@ -13,7 +13,12 @@ Every image is taken at `--size` (shorter side resized, centre crop; the shared 
         --recipes painterly,fastcut:fewshot,fastcut:quick,filters:quick --gatys 48
 
 Prints one table (SWD, FD-Lite, KID-Lite, Gram, LPIPS-like, SSIM; ratios to the identity) and writes
-JSON and a before/after grid per row (out/bench_painterly/).
+JSON and a before/after grid per row (out/bench_painterly/). The table's first line, "paintings (floor)",
+scores as many of the painter's own training-side paintings as there are test photos in place of outputs:
+how close real paintings by the same hand come to the held-out ones at this sample size, the floor of
+SWD and FD-Lite (no content, so no LPIPS or SSIM). Two colour baselines: "colour transfer" moves each
+photo's YCbCr moments onto the style set's; "colour map" is one map for the whole set (the content set's
+means and chroma spread onto the style set's, nn.color.ColourMatch: what the painterly generator starts from).
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from styleforge.imageio import make_grid, save_image
 from styleforge.inference import Stylizer, bundled_styles
 from styleforge.metrics.evaluate import compute_metrics, load_square
 from styleforge.metrics.image_quality import color_transfer, ycc_statistics
+from styleforge.nn.color import ColourMatch, ColourMoments
 
 PAINTERS = {"monet": "gan_getting_started/monet_jpg", "vangogh": "vangogh"}
 METRICS = ("swd", "fd_lite", "kid_lite", "gram", "lpips", "ssim")
@@ -64,6 +70,7 @@ def prepare(painter: str, paintings: int, photos: int, test_photos: int, size: i
         "test": load_square(photo_root, size, PHOTO_HOLDOUT, holdout=True, limit=test_photos)[0],
         "style_images": load_square(workdir / f"style-{name}-{len(style_files)}", size)[0],
         "paintings": len(style_files),
+        "floor": load_square(root, size, PAINTER_HOLDOUT, holdout=False, limit=test_photos)[0],
     }
     return split
 
@@ -78,6 +85,16 @@ def train_recipe(spec: str, split: dict, minutes: float, workdir: Path, extra: l
     start = time.perf_counter()
     run = train(config)
     return run, time.perf_counter() - start
+
+
+def colour_map(split: dict) -> ColourMatch:
+    """The content set's YCbCr means and chroma spread mapped onto the style set's (one map for all photos)."""
+    content, style = ColourMoments(), ColourMoments()
+    content.add(load_square(split["content_dir"], split["test"].shape[-1])[0])
+    style.add(split["style_images"])
+    match = ColourMatch()
+    match.fit(content, style)
+    return match
 
 
 @torch.no_grad()
@@ -121,7 +138,8 @@ def main() -> None:
     test, reference = split["test"], split["reference"]
     print(f"{Path(args.painter).name}: {split['paintings']} training paintings, {len(reference)} held-out "
           f"paintings, {len(test)} test photos at {args.size} px; {torch.get_num_threads()} threads", flush=True)
-    outputs = {"identity": test, "colour transfer": color_transfer(test, *ycc_statistics(split["style_images"]))}
+    outputs = {"identity": test, "colour transfer": color_transfer(test, *ycc_statistics(split["style_images"])),
+               "colour map": colour_map(split)(test).clamp(-1, 1)}
     stem = f"outputs-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(test)}"
     for row in filter(None, args.reuse.split(",")):  # rows stylised by an earlier run of this split
         outputs[row] = torch.load(workdir / f"{stem}-{row.replace(':', '_')}.pt", weights_only=True)
@@ -142,15 +160,19 @@ def main() -> None:
     rows = {}
     cache = workdir / f"baselines-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(test)}.json"
     cached = json.loads(cache.read_text()) if cache.is_file() else {}
+    if "paintings (floor)" not in cached:
+        floor = compute_metrics(test, split["floor"], reference, tuple(m for m in METRICS if m not in ("lpips", "ssim")))
+        cached["paintings (floor)"] = {**floor, "lpips": float("nan"), "ssim": float("nan")}
+    rows["paintings (floor)"] = cached["paintings (floor)"]
     for name, out in outputs.items():
-        if name in cached:  # the identity and colour transfer rows depend on the split only
+        if name in cached:  # the floor, identity and colour rows depend on the split only
             rows[name] = cached[name]
             continue
         photos = test[: len(out)]
         rows[name] = compute_metrics(photos, out, reference, METRICS)
         if len(out) < len(test):  # the Gatys subset: every row is also scored on it
             rows[name]["subset"] = len(out)
-    cache.write_text(json.dumps({k: rows[k] for k in ("identity", "colour transfer")}))
+    cache.write_text(json.dumps({k: rows[k] for k in ("paintings (floor)", "identity", "colour transfer", "colour map")}))
     identity = rows["identity"]
     print(f"\n{'':22}" + "".join(f"{m:>12}" for m in METRICS) + "   swd/id  fd/id")
     for name, r in rows.items():
@@ -159,7 +181,7 @@ def main() -> None:
     tag = f"{Path(args.painter).name}-{split['paintings']}{args.tag}"
     grid = torch.cat([torch.stack([o[i] for o in outputs.values()]) for i in range(6)] + [split["style_images"][:len(outputs)]])
     save_image(make_grid(grid, columns=len(outputs)), workdir / f"grid-{tag}.png")
-    learned = [name for name in outputs if name not in ("identity", "colour transfer")]
+    learned = [name for name in outputs if name not in ("identity", "colour transfer", "colour map")]
     if learned:  # the README's picture: held-out photos, the last row's outputs, held-out paintings
         picks = torch.arange(4) * (len(test) // 4)
         rows4 = [test[picks], outputs[learned[-1]][picks], reference[torch.arange(4) * (len(reference) // 4)]]

@@ -1,6 +1,7 @@
 """Non-finite losses never train silently: the update is withheld; repeated failures roll back to the last
 checkpoint with a lower learning rate; persistent ones stop with a clear message."""
 import math
+import time
 
 import pytest
 import torch
@@ -55,12 +56,14 @@ def test_a_nan_batch_is_skipped_and_the_weights_stay_finite(monkeypatch, quiet_o
     assert all(torch.isfinite(t).all() for net in state["networks"].values() for t in net.values())
 
 
-def _poison(monkeypatch, bad_calls):
+def _poison(monkeypatch, bad_calls, pause: float = 0.0):
     original, calls = NoiseGANRecipe.training_step, {"n": 0}
 
     def step(self, batch, stepper):
         calls["n"] += 1
         losses = original(self, batch, stepper)
+        if bad_calls(calls["n"]):
+            time.sleep(pause)
         return {**losses, "loss_D": math.nan} if bad_calls(calls["n"]) else losses
 
     monkeypatch.setattr(NoiseGANRecipe, "training_step", step)
@@ -68,7 +71,7 @@ def _poison(monkeypatch, bad_calls):
 
 
 def test_repeated_nans_roll_back_and_training_finishes(monkeypatch, quiet_overrides, capsys):
-    calls = _poison(monkeypatch, lambda n: 6 <= n <= 9)  # four in a row (steps 6-9): one more than MAX_SKIPS
+    calls = _poison(monkeypatch, lambda n: 6 <= n <= 9, pause=0.1)  # four in a row (steps 6-9): one more than MAX_SKIPS
     run = train(load_config("shapes", quiet_overrides + TINY, recipe="dcgan"))
     records = read_log(run)
     rollbacks = [r for r in records if "rollback" in r]
@@ -76,6 +79,9 @@ def test_repeated_nans_roll_back_and_training_finishes(monkeypatch, quiet_overri
     assert max(r["step"] for r in records) == 12 and calls["n"] == 9 + 7  # rolled back to 5 after call 9, then 6-12
     assert all(math.isfinite(r["loss_D"]) for r in records if "loss_D" in r)
     assert "rolled back to step 5" in capsys.readouterr().out
+    # the discarded steps' time still counts against train.minutes: the budget's clock never runs backwards
+    clock = [r["elapsed_s"] for r in records if "elapsed_s" in r]
+    assert clock == sorted(clock) and load_checkpoint(run)["elapsed_s"] >= 0.4
 
 
 def test_persistent_nans_stop_with_a_clear_message(monkeypatch, quiet_overrides):

@@ -222,7 +222,9 @@ class Trainer:
             raise StyleforgeError(f"{where}; stopped after {self.rollbacks - 1} rollbacks with halved learning "
                                   f"rates: lower train.lr_* or check the data (last good checkpoint kept)")
         scale = 0.5 ** self.rollbacks
+        spent = self.elapsed  # the discarded steps took wall-clock time too: the budget (train.minutes) keeps it
         self.load_state_dict(load_checkpoint(path))
+        self.elapsed = spent
         self.base_lrs = {k: v * 0.5 for k, v in self.base_lrs.items()}
         self.logger.log(self.step, {"rollback": self.rollbacks, "lr_scale_after_rollback": scale})
         print(f"\n{where}: rolled back to step {self.step} with learning rates x{scale:g}", flush=True)
@@ -323,6 +325,7 @@ class Trainer:
                     self.nonfinite_in_a_row += 1
                     self.logger.log(self.step + 1, {"nonfinite_skipped": self.nonfinite_in_a_row})
                     if self.nonfinite_in_a_row > self.MAX_SKIPS:
+                        self.elapsed += dist.broadcast(time.perf_counter() - step_start)
                         self._recover(bad)
                         self.nonfinite_in_a_row = 0
                         continue

@@ -8,6 +8,11 @@ feature pyramid) -> one trainable patch discriminator per scale -> every scale's
 and concatenated (N, P). Mixing spreads what the pretrained features know over all channels and scales,
 so the discriminators cannot latch onto a few of them. The frozen network is shared, held by reference
 (not a submodule: no parameters, not in the state dict) and moved with the module.
+
+With `pixel_width` > 0 a small spectrally normalised PatchGAN on the pixels themselves (`pixel_layers`
+stride-2 convs: 34x34 px patches with 2) adds its patch logits, average-pooled to at most 8x8 so that they
+weigh about as much as one feature scale: the pretrained features are built to ignore what a painter's
+surface is made of at the pixel level (the palette, the grain, speckle), and that branch sees it.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from torch.nn.utils import spectral_norm
 
 from ..features.base import FrozenFeaturesRef
 from ..registry import DISCRIMINATORS
+from .patchgan import PatchGANDiscriminator
 
 LITE0_TAPS = {"stage2": 24, "stage3": 40, "stage5": 112, "stage7": 320}
 
@@ -45,7 +51,7 @@ class ScaleDiscriminator(nn.Module):
 @DISCRIMINATORS.register("projected")
 class ProjectedDiscriminator(FrozenFeaturesRef):
     def __init__(self, channels: int = 3, width: int = 64, mix_channels: int = 64, depth: int = 2, seed: int = 0,
-                 network: str = "efficientnet_lite0"):
+                 network: str = "efficientnet_lite0", pixel_width: int = 0, pixel_layers: int = 2):
         if channels != 3:
             raise ValueError("the projected discriminator reads RGB images (channels=3)")
         if network != "efficientnet_lite0":
@@ -61,6 +67,8 @@ class ProjectedDiscriminator(FrozenFeaturesRef):
                 self.register_buffer(f"csm{i}", torch.randn(mixed[i], mixed[i + 1], 3, 3, generator=g)
                                      * (1.0 / (9 * mixed[i + 1])) ** 0.5)
         self.heads = nn.ModuleList(ScaleDiscriminator(c, width * min(2 ** i, 4), depth) for i, c in enumerate(mixed))
+        self.pixel = (PatchGANDiscriminator(channels, pixel_width, pixel_layers, norm="none", spectral_norm=True)
+                      if pixel_width > 0 else None)
 
     def project(self, x: torch.Tensor) -> list[torch.Tensor]:
         """images -> the mixed feature maps, finest first (the frozen network runs in float32: its
@@ -76,4 +84,8 @@ class ProjectedDiscriminator(FrozenFeaturesRef):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, 3, H, W) in [-1, 1], H and W >= 32 -> patch logits of every scale (N, P)."""
-        return torch.cat([head(f).flatten(1) for head, f in zip(self.heads, self.project(x))], 1)
+        logits = [head(f).flatten(1) for head, f in zip(self.heads, self.project(x))]
+        if self.pixel is not None:
+            pixel = self.pixel(x)
+            logits.append(F.adaptive_avg_pool2d(pixel, [min(8, s) for s in pixel.shape[-2:]]).flatten(1))
+        return torch.cat(logits, 1)
