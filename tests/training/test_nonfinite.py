@@ -62,9 +62,10 @@ def _poison(monkeypatch, bad_calls, pause: float = 0.0):
     def step(self, batch, stepper):
         calls["n"] += 1
         losses = original(self, batch, stepper)
-        if bad_calls(calls["n"]):
-            time.sleep(pause)
-        return {**losses, "loss_D": math.nan} if bad_calls(calls["n"]) else losses
+        if not bad_calls(calls["n"]):
+            return losses
+        time.sleep(pause)
+        return {**losses, "loss_D": math.nan}
 
     monkeypatch.setattr(NoiseGANRecipe, "training_step", step)
     return calls
