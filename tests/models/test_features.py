@@ -135,8 +135,8 @@ def _group_hits(net, images: dict[str, torch.Tensor]) -> np.ndarray:
     """R[c, g]: share of the images of CIFAR class c whose top-5 ImageNet classes hit group g."""
     rows = []
     for name in IMAGENET_GROUPS:
-        with torch.no_grad():
-            top5 = net(images[name], ["logits"])["logits"].topk(5, 1).indices
+        with torch.no_grad():  # in batches of 8: at 224 px, 3x faster than 60 at once on a CPU (caches)
+            top5 = torch.cat([net(x, ["logits"])["logits"] for x in images[name].split(8)]).topk(5, 1).indices
         rows.append([np.mean([bool(set(r.tolist()) & group) for r in top5]) for group in IMAGENET_GROUPS.values()])
     return np.array(rows)
 

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn import box_blur, luma, sobel_magnitude
+from ..nn.sorting import sort_values
 
 
 class FilterResponses(nn.Module):
@@ -61,7 +62,7 @@ class FilterResponses(nn.Module):
 def sorted_samples(responses: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """responses (N, K, H, W), index (S,) into the N*H*W positions -> (K, S): each response's values at
     those positions, sorted (an empirical quantile function of S points)."""
-    return responses.transpose(0, 1).flatten(1)[:, index].sort(1).values
+    return sort_values(responses.transpose(0, 1).flatten(1)[:, index], 1)
 
 
 def quantile_shift_loss(output_q: torch.Tensor, input_q: torch.Tensor, target_shift: torch.Tensor,

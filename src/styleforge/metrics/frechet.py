@@ -57,7 +57,21 @@ def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fid_from_features(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance of Gaussians fitted to features a (Na, D) and b (Nb, D). With fewer samples than
+    dimensions (the usual case at 2048-d), exactly the same figure from the (Na, Nb) cross product (_low_rank_frechet)."""
+    if min(len(a), len(b)) < np.shape(a)[1]:
+        return _low_rank_frechet(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
     return frechet_distance(*feature_statistics(a), *feature_statistics(b))
+
+
+def _low_rank_frechet(a: np.ndarray, b: np.ndarray) -> float:
+    """With centred X = (a - mu_a) / sqrt(Na - 1), Y likewise, cov_a = X^T X and cov_b = Y^T Y, so
+    tr sqrt(cov_a cov_b) is the sum of the singular values of X Y^T (Na, Nb): no (D, D) matrix is formed
+    (at D = 2048 and tens of images, ~100x faster than the two eigendecompositions)."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    x, y = (a - mu_a) / np.sqrt(len(a) - 1), (b - mu_b) / np.sqrt(len(b) - 1)
+    trace_sqrt = np.linalg.svd(x @ y.T, compute_uv=False).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + (x * x).sum() + (y * y).sum() - 2 * trace_sqrt)
 
 
 def kid_from_features(a: np.ndarray, b: np.ndarray, subsets: int = 100, subset_size: int = 1000,

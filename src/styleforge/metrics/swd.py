@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..nn.sorting import sort_columns
 from .registry import register_metric
 
 _BLUR = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
@@ -53,9 +54,9 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, directions: int = 512, 
     total = 0.0
     for _ in range(repeats):
         dirs = F.normalize(torch.randn(a.shape[1], directions, generator=g), dim=0).to(a)
-        pa = (a[torch.randperm(len(a), generator=g)[:n].to(a.device)] @ dirs).sort(0).values
-        pb = (b[torch.randperm(len(b), generator=g)[:n].to(b.device)] @ dirs).sort(0).values
-        total += (pa - pb).abs().mean().item()
+        pa = a[torch.randperm(len(a), generator=g)[:n].to(a.device)] @ dirs
+        pb = b[torch.randperm(len(b), generator=g)[:n].to(b.device)] @ dirs
+        total += (sort_columns(pa) - sort_columns(pb)).abs().mean().item()
     return total / repeats
 
 
