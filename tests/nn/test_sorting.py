@@ -1,8 +1,8 @@
-"""sort_values / sort_columns: torch.sort's values and gradients, through NumPy on a CPU."""
+"""sort_values: torch.sort's values and gradients, through NumPy on a CPU."""
 import pytest
 import torch
 
-from styleforge.nn.sorting import sort_columns, sort_values
+from styleforge.nn.sorting import sort_values
 
 
 def _distinct(shape, g):
@@ -29,10 +29,10 @@ def test_values_and_gradients_match_torch_sort(shape, threads, dim, monkeypatch)
 
 def test_without_gradients_and_off_the_fast_path():
     x = torch.randn(300, 4)
-    assert torch.equal(sort_columns(x), x.sort(0).values)
+    assert torch.equal(sort_values(x), x.sort(0).values)
     assert torch.equal(sort_values(x, -1), x.sort(-1).values)
     with torch.no_grad():
         y = torch.randn(300, 4, requires_grad=True)
-        assert torch.equal(sort_columns(y), y.sort(0).values)
+        assert torch.equal(sort_values(y), y.sort(0).values)
     half = torch.randn(50, 3).bfloat16()  # NumPy has no bf16: torch.sort
-    assert torch.equal(sort_columns(half), half.sort(0).values)
+    assert torch.equal(sort_values(half), half.sort(0).values)

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn.sorting import sort_columns
+from ..nn.sorting import sort_values
 from .perceptual import random_directions, resample_sorted
 
 
@@ -49,6 +49,6 @@ class PaletteLoss(nn.Module):
         target = self.reservoir[: int(self.filled.clamp(max=len(self.reservoir)))]
         c = target.shape[1]
         dirs = torch.cat([torch.eye(c), random_directions(c, self.directions, generator)], 1).to(output.device)
-        mine = sort_columns(colours(output, self.pool) @ dirs)
-        theirs = resample_sorted(sort_columns(target @ dirs), len(mine))
+        mine = sort_values(colours(output, self.pool) @ dirs)
+        theirs = resample_sorted(sort_values(target @ dirs), len(mine))
         return (mine - theirs).pow(2).mean() / theirs.var(0).mean().clamp_min(1e-12)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..nn.sorting import sort_columns
+from ..nn.sorting import sort_values
 
 
 def unit_channels(f: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
@@ -75,7 +75,7 @@ def sorted_projections(f: torch.Tensor, directions: torch.Tensor, samples: int |
     vectors = f.float().permute(0, 2, 3, 1).reshape(-1, f.shape[1]) if f.dim() == 4 else f.float()
     if samples is not None and samples != len(vectors):
         vectors = vectors[torch.randint(len(vectors), (samples,), generator=generator).to(vectors.device)]
-    return sort_columns(vectors @ directions.float())
+    return sort_values(vectors @ directions.float())
 
 
 def resample_sorted(values: torch.Tensor, count: int) -> torch.Tensor:

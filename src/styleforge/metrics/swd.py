@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..nn.sorting import sort_columns
+from ..nn.sorting import sort_values
 from .registry import register_metric
 
 _BLUR = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
@@ -56,7 +56,7 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, directions: int = 512, 
         dirs = F.normalize(torch.randn(a.shape[1], directions, generator=g), dim=0).to(a)
         pa = a[torch.randperm(len(a), generator=g)[:n].to(a.device)] @ dirs
         pb = b[torch.randperm(len(b), generator=g)[:n].to(b.device)] @ dirs
-        total += (sort_columns(pa) - sort_columns(pb)).abs().mean().item()
+        total += (sort_values(pa) - sort_values(pb)).abs().mean().item()
     return total / repeats
 
 

@@ -21,19 +21,13 @@ def sort_values(x: torch.Tensor, dim: int = 0) -> torch.Tensor:
     if x.device.type != "cpu" or x.dim() != 2 or x.dtype not in (torch.float32, torch.float64):
         return x.sort(dim).values
     rows_first = dim in (1, -1)
-    lines = x if rows_first else x.T  # (lines, length): NumPy sorts contiguous rows fastest
-    if not (x.requires_grad and torch.is_grad_enabled()):
-        out = torch.from_numpy(np.sort(lines.detach().contiguous().numpy(), axis=1))
-        return out if rows_first else out.T
-    lines = lines.contiguous()
-    order = torch.from_numpy(_argsort_rows(lines.detach().numpy()))
-    out = lines.gather(1, order)  # gathering contiguous rows: ~3x faster than along dim 0
+    lines = (x if rows_first else x.T).contiguous()  # (lines, length): NumPy sorts contiguous rows fastest
+    if x.requires_grad and torch.is_grad_enabled():
+        # gathering contiguous rows: ~3x faster than along dim 0
+        out = lines.gather(1, torch.from_numpy(_argsort_rows(lines.detach().numpy())))
+    else:
+        out = torch.from_numpy(np.sort(lines.detach().numpy(), axis=1))
     return out if rows_first else out.T
-
-
-def sort_columns(x: torch.Tensor) -> torch.Tensor:
-    """x (N, D) -> every column sorted ascending (sort_values along dim 0)."""
-    return sort_values(x, 0)
 
 
 def _argsort_rows(rows: np.ndarray) -> np.ndarray:
