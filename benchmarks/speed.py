@@ -208,9 +208,10 @@ def _project(recipe: str, preset: str, size: int, steps: int, amp: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def stylise_worker(threads: int, sizes=("256", "512"), repeats: int = 5) -> dict:
-    """In a fresh process, as the reference's inference case runs: median ms of the ResNet-9 generator (fp32,
-    bf16 autocast) and of the bundled style through the Stylizer, one image, inference mode."""
+def stylise_worker(threads: int, sizes=("256", "512"), warmup: int = 3, repeats: int = 10) -> dict:
+    """In a fresh process, as the reference's inference case runs (3 warm-up calls, median of 10): ms of the
+    ResNet-9 generator (fp32, bf16 autocast) and of the bundled style through the Stylizer (fp32, and
+    `amp='auto'` as the CLI runs it: bf16 where the CPU has bf16 units), one image, inference mode."""
     import statistics
 
     from styleforge.inference import Stylizer
@@ -220,9 +221,11 @@ def stylise_worker(threads: int, sizes=("256", "512"), repeats: int = 5) -> dict
     torch.manual_seed(0)
     resnet = GENERATORS.create("resnet", base_channels=64, blocks=9).eval()
     bundled = Stylizer.from_pretrained(MONET)
+    bundled_auto = Stylizer.from_pretrained(MONET, amp="auto")
 
     def median_ms(fn, x):
-        fn(x)
+        for _ in range(warmup):
+            fn(x)
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -238,6 +241,8 @@ def stylise_worker(threads: int, sizes=("256", "512"), repeats: int = 5) -> dict
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 rows[size]["resnet9_bf16_ms"] = median_ms(resnet, x)
             rows[size]["bundled_light_ms"] = median_ms(bundled, x)
+            rows[size]["bundled_light_auto_ms"] = median_ms(bundled_auto, x)
+            rows[size]["bundled_light_auto_amp"] = "bf16" if bundled_auto.autocast else "off"
     return rows
 
 
@@ -272,11 +277,14 @@ def reference_rows(steps: int, threads: int = 2) -> dict:
     for size_key, info in sorted(ref["sizes"].items(), key=lambda kv: int(kv[0])):
         ref_ms, m = 1000 * statistics.median(info["times_s"]), mine[size_key]
         row = {"size": int(size_key), "reference_ms": ref_ms, **m, "fp32_speed_ratio": ref_ms / m["resnet9_fp32_ms"],
-               "bf16_speed_ratio": ref_ms / m["resnet9_bf16_ms"], "defaults_speed_ratio": ref_ms / m["bundled_light_ms"]}
+               "bf16_speed_ratio": ref_ms / m["resnet9_bf16_ms"], "defaults_speed_ratio": ref_ms / m["bundled_light_ms"],
+               "auto_speed_ratio": ref_ms / m["bundled_light_auto_ms"]}
         stylising.append(row)
         print(f"stylise {size_key}px: reference ResNet-9 {ref_ms:.0f} ms | project ResNet-9 fp32 {m['resnet9_fp32_ms']:.0f} ms "
               f"({row['fp32_speed_ratio']:.2f}x), bf16 {m['resnet9_bf16_ms']:.0f} ms ({row['bf16_speed_ratio']:.2f}x) | "
-              f"bundled light generator {m['bundled_light_ms']:.0f} ms ({row['defaults_speed_ratio']:.2f}x)", flush=True)
+              f"bundled light generator fp32 {m['bundled_light_ms']:.0f} ms ({row['defaults_speed_ratio']:.2f}x), "
+              f"{m['bundled_light_auto_amp']} (precision auto) {m['bundled_light_auto_ms']:.0f} ms ({row['auto_speed_ratio']:.2f}x)",
+              flush=True)
     return {"training": training, "stylising": stylising, "reference_raw_infer": ref}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .padding import ReflectionPad2d
+
 NORMS = {
     "instance": lambda c: nn.InstanceNorm2d(c, affine=False),
     "batch": lambda c: nn.BatchNorm2d(c),
@@ -24,8 +26,8 @@ class ResnetBlock(nn.Module):
         super().__init__()
         bias = norm != "batch"
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels))
+            ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels), nn.ReLU(True),
+            ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -36,7 +38,7 @@ def upsample(in_channels: int, out_channels: int, mode: str, bias: bool) -> nn.M
     if mode == "transposed":
         return nn.ConvTranspose2d(in_channels, out_channels, 3, stride=2, padding=1, output_padding=1, bias=bias)
     if mode == "resize":
-        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), ReflectionPad2d(1),
                              nn.Conv2d(in_channels, out_channels, 3, bias=bias))
     raise ValueError(f"unknown upsampling '{mode}'; valid: transposed, resize")
 

@@ -25,11 +25,12 @@ from torch import nn
 
 from ...nn import collect_features, init_weights, position_noise
 from ...nn.color import ColourMatch
+from ...nn.padding import ReflectConv2d
 from ..registry import GENERATORS
 
 
 def reflect_conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, 3, stride, 1, padding_mode="reflect")
+    return ReflectConv2d(cin, cout, 3, stride, 1)
 
 
 class PlainResidualBlock(nn.Module):

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ...nn import ResnetBlock, collect_features, init_weights, norm_layer, upsample
+from ...nn.padding import ReflectionPad2d
 from ..registry import GENERATORS
 
 
@@ -24,14 +25,14 @@ class ResnetGenerator(nn.Module):
                  upsampling: str = "transposed"):
         super().__init__()
         b, bias = base_channels, norm != "batch"
-        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(channels, b, 7, bias=bias), norm_layer(norm, b), nn.ReLU(True)]
+        layers: list[nn.Module] = [ReflectionPad2d(3), nn.Conv2d(channels, b, 7, bias=bias), norm_layer(norm, b), nn.ReLU(True)]
         for mult in (1, 2):
             layers += [nn.Conv2d(b * mult, b * mult * 2, 3, stride=2, padding=1, bias=bias),
                        norm_layer(norm, b * mult * 2), nn.ReLU(True)]
         layers += [ResnetBlock(b * 4, norm) for _ in range(blocks)]
         for mult in (4, 2):
             layers += [upsample(b * mult, b * mult // 2, upsampling, bias), norm_layer(norm, b * mult // 2), nn.ReLU(True)]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(b, channels, 7), nn.Tanh()]
+        layers += [ReflectionPad2d(3), nn.Conv2d(b, channels, 7), nn.Tanh()]
         self.layers = nn.Sequential(*layers)
         init_weights(self)
 
