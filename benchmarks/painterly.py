@@ -170,19 +170,25 @@ def main() -> None:
             continue
         photos = test[: len(out)]
         rows[name] = compute_metrics(photos, out, reference, METRICS)
-        if len(out) < len(test):  # the Gatys subset: every row is also scored on it
+        if len(out) < len(test):
             rows[name]["subset"] = len(out)
+    for n in sorted({len(out) for out in outputs.values() if len(out) < len(test)}):
+        # the Gatys subset: every full row is also scored on the same first n photos, like for like
+        for name, out in [(k, v) for k, v in outputs.items() if len(v) == len(test)]:
+            rows[f"{name} (first {n})"] = {**compute_metrics(test[:n], out[:n], reference, METRICS), "subset": n}
     cache.write_text(json.dumps({k: rows[k] for k in ("paintings (floor)", "identity", "colour transfer", "colour map")}))
     identity = rows["identity"]
-    print(f"\n{'':22}" + "".join(f"{m:>12}" for m in METRICS) + "   swd/id  fd/id")
-    for name, r in rows.items():
-        print(f"{name:22}" + "".join(f"{r[m]:12.3f}" for m in METRICS)
-              + f"   {r['swd'] / identity['swd']:6.2f} {r['fd_lite'] / identity['fd_lite']:6.2f}")
+    print(f"\n{'':30}" + "".join(f"{m:>12}" for m in METRICS) + "   swd/id  fd/id")
+    for name, r in rows.items():  # a subset row against the identity on the same subset
+        base = rows.get(f"identity (first {r['subset']})", identity) if "subset" in r else identity
+        print(f"{name:30}" + "".join(f"{r[m]:12.3f}" for m in METRICS)
+              + f"   {r['swd'] / base['swd']:6.2f} {r['fd_lite'] / base['fd_lite']:6.2f}")
     tag = f"{Path(args.painter).name}-{split['paintings']}{args.tag}"
     grid = torch.cat([torch.stack([o[i] for o in outputs.values()]) for i in range(6)] + [split["style_images"][:len(outputs)]])
     save_image(make_grid(grid, columns=len(outputs)), workdir / f"grid-{tag}.png")
-    learned = [name for name in outputs if name not in ("identity", "colour transfer", "colour map")]
-    if learned:  # the README's picture: held-out photos, the last row's outputs, held-out paintings
+    learned = [name for name, out in outputs.items()
+               if name not in ("identity", "colour transfer", "colour map") and len(out) == len(test)]
+    if learned:  # the README's picture: held-out photos, the last full row's outputs, held-out paintings
         picks = torch.arange(4) * (len(test) // 4)
         rows4 = [test[picks], outputs[learned[-1]][picks], reference[torch.arange(4) * (len(reference) // 4)]]
         save_image(make_grid(torch.cat(rows4), columns=4), workdir / f"before-after-{tag}.jpg", quality=90)
