@@ -82,7 +82,9 @@ def _torchrun(argv: list[str], env: dict) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun not installed beside this python")
 def test_two_process_run_trains_checkpoints_and_resumes(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # without the suite's own passive-wait choice (conftest, on a busy machine): under torchrun it aborted
+    # gloo workers (SIGABRT) in 4 of 7 loaded runs; the CLI no longer chooses it for distributed runs
+    env = {**{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}, "OMP_NUM_THREADS": "1"}
     base = [str(TORCHRUN), "--standalone", "--nproc_per_node=2", "-m", "styleforge", "train"]
     args = ["dcgan", "--preset", "shapes", "--steps", "12", "--out", str(tmp_path), "--set", "train.batch_size=8",
             "--set", "train.checkpoint_every=6", "--set", "train.log_every=2", "--set", "train.progress=false",
