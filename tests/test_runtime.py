@@ -18,10 +18,12 @@ def test_a_busy_machine_gets_passive_waiting_and_an_idle_one_the_default():
     spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         busy = _choose({})
+        distributed = _choose({"WORLD_SIZE": "2"})
     finally:
         spin.kill()
         spin.wait()
     assert busy == ["PASSIVE", "PASSIVE", "False"]  # decided before torch loaded
+    assert distributed == ["default", "None", "False"]  # a torchrun worker keeps the default, busy or not
     assert _choose({"OMP_WAIT_POLICY": "ACTIVE"})[:2] == ["ACTIVE", "ACTIVE"]
 
 
