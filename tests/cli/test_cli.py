@@ -159,3 +159,17 @@ def test_the_filters_fit_warning_says_when_the_style_is_not_a_filter():
     warning = fit_warning({"fit_loss_photo": 31.2, "fit_loss_best": 14.6})  # brush strokes, measured
     assert "closed only 53%" in warning and "painterly" in warning
     assert fit_warning({}) is None  # other recipes' exports
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["data"], 0, "monet"),
+    (["sample", "--model", "/no/such/run"], 2, "model not found"),
+])
+def test_a_torchrun_worker_leaves_with_its_code_and_its_output_flushed(args, code, fragment):
+    # under torchrun (WORLD_SIZE > 1) the CLI leaves with os._exit, skipping the interpreter's teardown:
+    # what the command printed must still arrive, and its exit code must be the command's
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "WORLD_SIZE": "2"}
+    done = subprocess.run([sys.executable, "-m", "styleforge", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == code
+    assert fragment in done.stdout + done.stderr

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -45,6 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     # a shell's background job (`styleforge serve &`) starts with SIGINT ignored, and its children inherit
     # that: training jobs of the web app would ignore their cancel signal
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = _run(args)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # A torchrun worker leaves without the interpreter's teardown: on a loaded machine a C++ thread of
+        # the process group, still joinable when the static destructors ran, aborted 4 of 32 finished
+        # workers (SIGABRT, "terminate called without an active exception", no Python frame) after their
+        # work was written. Everything the run writes is closed by now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _run(args) -> int:
     try:
         return int(args.run(args) or 0)
     except StyleforgeError as exc:
