@@ -30,7 +30,8 @@ def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: 
 def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=48, train_images=24, test_images=2)
     overrides = quiet_overrides + ["painterly.gather_images=16", "train.checkpoint_every=2", "data.image_size=32",
-                                   "painterly.palette_weight=1",  # and the generator's fitted colour map:
+                                   "painterly.palette_weight=1", "painterly.colour_weight=1",  # the colour view's
+                                   # statistics too, and the generator's fitted colour map:
                                    "model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1, "
                                    "output: residual, palette: true}"]
     phases = []
@@ -54,6 +55,7 @@ def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, qui
             assert torch.equal(value, b["networks"][name][key]), (name, key)
     assert not any(k.startswith("_frozen") for k in a["networks"]["D"])  # the pretrained nets stay out
     assert a["networks"]["P"]["count"] == 16 and a["networks"]["palette"]["filled"] > 0
+    assert a["networks"]["P"]["pool_colour_relu1_2"].abs().sum() > 0  # the colour view's reservoir, gathered
     # the colour map was fitted when gathering ended (16 style and 16 content crops of 48 px) and is in the export
     assert a["networks"]["moments_style"]["pixels"] == 16 * 48 * 48  # 48 px crops
     assert not torch.equal(a["networks"]["G"]["palette.target_mean"], torch.zeros(3))

@@ -12,21 +12,39 @@ reservoir of feature vectors. Then, for a generator's output and its input photo
   - "swd": per tap, the sliced Wasserstein distance between the output's feature vectors and the
     reservoir along `directions` random directions, fresh each call, divided by the reservoir's variance.
 The style statistics are of the whole style set, not of one batch: what a style looks like on average.
+
+With `colour` the same statistics are also kept of the images' colour texture (`colour_view`: the chroma
+alone, luminance set to mid-grey, at half size), and `forward` returns their style distance as a third
+term. VGG-16's features are dominated by light and shade: on 16 held-out photos the bundled Monet model's
+plain style distance at relu2_2/relu3_3 was 1.8x Monet's own paintings', its colour-view distance 2.6x and
+3.7x (docs/benchmarks.md, "Where the SWD gap is"; benchmarks/swd_levels.py --features): the painter's broken
+colour, strokes of different hue side by side, weighs little in the plain statistics. Measured at weight 5
+on Monet, 10 minutes: not better (same section).
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..models.features.base import FrozenFeaturesRef
+from ..nn.color import rgb_to_ycc, ycc_to_rgb
 from .perceptual import gram_matrix, mean_std, random_directions, resample_sorted, sorted_projections
 
 STYLE_KINDS = ("gram", "mean_std", "swd")
 
 
+def colour_view(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) RGB in [-1, 1] -> (N, 3, H/2, W/2) RGB: the chroma alone (luma 0, mid-grey), at half size
+    (colour texture lives at coarser scales than light and shade). Not clamped: gradients flow everywhere."""
+    ycc = rgb_to_ycc(F.avg_pool2d(x.float(), 2))
+    return ycc_to_rgb(torch.cat([torch.zeros_like(ycc[:, :1]), ycc[:, 1:]], 1))
+
+
 class FeatureStyleLoss(FrozenFeaturesRef):
     def __init__(self, style_taps=("relu1_2", "relu2_2", "relu3_3"), content_tap: str = "relu3_3",
-                 kind: str = "gram", network: str = "vgg16", reservoir: int = 8192, directions: int = 64):
+                 kind: str = "gram", network: str = "vgg16", reservoir: int = 8192, directions: int = 64,
+                 colour: bool = False):
         super().__init__(network)
         if kind not in STYLE_KINDS:
             raise ValueError(f"unknown style loss '{kind}'; valid: {', '.join(STYLE_KINDS)}")
@@ -34,11 +52,13 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         self.backbone.check_taps(self.style_taps + [content_tap])
         self.taps = sorted(set(self.style_taps) | {content_tap}, key=self.backbone.taps.index)
         self.reservoir_size, self.directions = reservoir, directions
+        self.views = ["", "colour_"] if colour else [""]  # buffer-name prefixes: the images, their colour view
         with torch.no_grad():
             channels = {t: f.shape[1] for t, f in self.backbone(torch.zeros(1, 3, 32, 32), self.style_taps).items()}
-        for tap, c in channels.items():
-            for kind, shape in (("gram", (c, c)), ("mu", (c,)), ("sigma", (c,)), ("pool", (reservoir, c))):
-                self.register_buffer(f"{kind}_{tap}", torch.zeros(shape))
+        for view in self.views:
+            for tap, c in channels.items():
+                for kind, shape in (("gram", (c, c)), ("mu", (c,)), ("sigma", (c,)), ("pool", (reservoir, c))):
+                    self.register_buffer(f"{kind}_{view}{tap}", torch.zeros(shape))
         self.register_buffer("count", torch.zeros(()))  # style images gathered
         self.register_buffer("filled", torch.zeros((), dtype=torch.long))  # vectors written to each pool
 
@@ -53,23 +73,25 @@ class FeatureStyleLoss(FrozenFeaturesRef):
     def gather(self, style: torch.Tensor, vectors_per_image: int = 256, generator: torch.Generator | None = None) -> None:
         """Add style images (B, 3, H, W) in [-1, 1] to the running means, and `vectors_per_image` random
         feature vectors of each to the reservoirs (a ring: the newest replace the oldest once full)."""
-        feats = self.backbone(style, self.style_taps)
         n = self.count + len(style)
         k = min(vectors_per_image * len(style), self.reservoir_size)
         slots = (self.filled + torch.arange(k, device=self.filled.device)) % self.reservoir_size
-        for tap, f in feats.items():
-            f = f.float()
-            mu, sigma = mean_std(f)
-            for kind, total in (("gram", gram_matrix(f).sum(0)), ("mu", mu.sum(0)), ("sigma", sigma.sum(0))):
-                self._stat(kind, tap).mul_(self.count / n).add_(total / n)  # running mean over images
-            vectors = f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
-            pick = torch.randint(len(vectors), (k,), generator=generator).to(vectors.device)
-            self._stat("pool", tap)[slots] = vectors[pick]
+        for view in self.views:
+            feats = self.backbone(colour_view(style) if view else style, self.style_taps)
+            for tap, f in feats.items():
+                f = f.float()
+                mu, sigma = mean_std(f)
+                for kind, total in (("gram", gram_matrix(f).sum(0)), ("mu", mu.sum(0)), ("sigma", sigma.sum(0))):
+                    self._stat(kind, view + tap).mul_(self.count / n).add_(total / n)  # running mean over images
+                vectors = f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
+                pick = torch.randint(len(vectors), (k,), generator=generator).to(vectors.device)
+                self._stat("pool", view + tap)[slots] = vectors[pick]
         self.count.fill_(n.item())
         self.filled += k
 
     def style_distance(self, f: torch.Tensor, tap: str, generator: torch.Generator | None = None) -> torch.Tensor:
-        """One tap's scale-free style distance of features f (N, C, H, W) to the gathered statistics."""
+        """One tap's scale-free style distance of features f (N, C, H, W) to the gathered statistics `tap`
+        (a tap's name, or 'colour_' + a tap's name for the colour view's)."""
         f = f.float()
         if self.kind == "gram":
             target = self._stat("gram", tap)
@@ -85,8 +107,9 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         return (mine - target).pow(2).mean() / target.var(0).mean().clamp_min(1e-12)
 
     def forward(self, output: torch.Tensor, photo: torch.Tensor,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """output, photo (N, 3, H, W) in [-1, 1] -> (content loss, style loss summed over the style taps)."""
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """output, photo (N, 3, H, W) in [-1, 1] -> (content loss, style loss summed over the style taps,
+        the colour view's style loss likewise; 0 without `colour`)."""
         if not self.ready:
             raise RuntimeError("FeatureStyleLoss: gather() the style images first")
         with torch.no_grad():
@@ -94,4 +117,8 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         feats = self.backbone(output, self.taps)
         content = (feats[self.content_tap].float() - target).pow(2).mean() / target.pow(2).mean().clamp_min(1e-12)
         style = sum(self.style_distance(feats[t], t, generator) for t in self.style_taps)
-        return content, style
+        colour = torch.zeros((), device=output.device)
+        if len(self.views) > 1:
+            feats = self.backbone(colour_view(output), self.style_taps)
+            colour = sum(self.style_distance(feats[t], "colour_" + t, generator) for t in self.style_taps)
+        return content, style, colour

@@ -8,7 +8,11 @@ A = content photos, B = style images (paintings); G: A -> B, a feed-forward gene
   steps, then fixed: what the painter's surfaces look like on average, at the scale of the crops.
 
     L_D = adv_D(D(aug(b)), D(aug(G(a))))
-    L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_p palette(G(a)) + w_tv TV(G(a))
+    L_G = w_adv adv_G(D(aug(G(a)))) + w_c content(G(a), a) + w_s style(G(a)) + w_col style(colour(G(a)))
+          + w_p palette(G(a)) + w_tv TV(G(a))
+
+colour(x) (losses/feature_style.py colour_view): the chroma alone at half size, its style statistics gathered
+from the style set's colour views like the others: the painter's colour texture (broken colour).
 
 With model.generator_args.palette (the light generator's fixed colour map, nn/color.py), the gathering
 steps also take the content and style sets' YCbCr moments and fit the map at their end; the content loss
@@ -45,7 +49,8 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
         self.networks["G"] = GENERATORS.create(m.generator, channels=channels, **m.generator_args)
         if p.adversarial_weight > 0:
             self.networks["D"] = DISCRIMINATORS.create(m.discriminator, channels=channels, **m.discriminator_args)
-        self.networks["P"] = FeatureStyleLoss(parse_names(p.style_taps), p.content_tap, p.style_loss)
+        self.networks["P"] = FeatureStyleLoss(parse_names(p.style_taps), p.content_tap, p.style_loss,
+                                              colour=p.colour_weight > 0)
         if p.palette_weight > 0:
             self.networks["palette"] = PaletteLoss(channels)
         if getattr(self.networks["G"], "palette", None) is not None:  # its colour map is fitted from the gathered moments
@@ -91,8 +96,8 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
         if "D" in n:
             losses["loss_D"] = self.discriminator_step(b, fake, step).item()
         # with a colour map in G the content target is the recoloured photo: content keeps shapes, not the photo's palette
-        content, style = P(fake, G.palette(a).detach() if getattr(G, "palette", None) is not None else a)
-        total = w.content_weight * content + w.style_weight * style
+        content, style, colour = P(fake, G.palette(a).detach() if getattr(G, "palette", None) is not None else a)
+        total = w.content_weight * content + w.style_weight * style + w.colour_weight * colour
         if "D" in n:
             adv = self.adversarial.generator_loss(n["D"](self.augment(fake)))
             total = total + w.adversarial_weight * adv
@@ -105,8 +110,12 @@ class PainterlyRecipe(AdversarialTranslationRecipe):
             total = total + w.tv_weight * total_variation(fake)
         losses.update(loss_content=content.item(), loss_style=style.item())
         level = w.content_weight * losses["loss_content"] + w.style_weight * losses["loss_style"]
+        if w.colour_weight:
+            losses["loss_colour"] = colour.item()
+            level += w.colour_weight * losses["loss_colour"]
         if w.guard and not n["guard"].check(level):
             losses["diverged"] = float("nan")  # withheld: the trainer counts it as a non-finite step
+            losses["guard_level"] = n["guard"].level.item()  # the running level it leapt above (in the log)
         else:
             step.update("G", total)
         if "D" in n:

@@ -323,7 +323,8 @@ class Trainer:
                     for b, saved in zip(self.recipe.networks.buffers(), buffers):
                         b.copy_(saved)  # a NaN forward pass also polluted the running statistics
                     self.nonfinite_in_a_row += 1
-                    self.logger.log(self.step + 1, {"nonfinite_skipped": self.nonfinite_in_a_row})
+                    self.logger.log(self.step + 1, {"nonfinite_skipped": self.nonfinite_in_a_row,  # and what was seen
+                                                    **{k: v for k, v in losses.items() if math.isfinite(v)}})
                     if self.nonfinite_in_a_row > self.MAX_SKIPS:
                         self.elapsed += dist.broadcast(time.perf_counter() - step_start)
                         self._recover(bad)
