@@ -103,6 +103,27 @@ def stylise(run: Path, photos: torch.Tensor) -> torch.Tensor:
     return torch.cat([stylizer(chunk) for chunk in photos.split(8)])
 
 
+def outputs_path(workdir: Path, painter: str, split: dict, row: str) -> Path:
+    """Where a row's stylised test photos of this split are saved (and read back by --reuse)."""
+    stem = f"outputs-{Path(painter).name}-{split['paintings']}-{split['test'].shape[-1]}-{len(split['test'])}"
+    return workdir / f"{stem}-{row.replace(':', '_')}.pt"
+
+
+def saved_outputs(workdir: Path, painter: str, split: dict, rows: str) -> dict[str, torch.Tensor]:
+    """rows 'a,b:c' -> their outputs saved by an earlier run of this split."""
+    return {row: torch.load(outputs_path(workdir, painter, split, row), weights_only=True)
+            for row in filter(None, rows.split(","))}
+
+
+def model_outputs(specs: str, photos: torch.Tensor) -> dict[str, torch.Tensor]:
+    """specs 'monet,old=RUN' (bundled style names or NAME=RUN_OR_EXPORT) -> {'model NAME': stylised photos}."""
+    outputs = {}
+    for spec in filter(None, specs.split(",")):
+        name, _, path = spec.partition("=")
+        outputs[f"model {name}"] = stylise(Path(path) if path else bundled_styles()[name], photos)
+    return outputs
+
+
 def gatys(split: dict, count: int, steps: int, content_weight: float, bf16: bool) -> torch.Tensor:
     from styleforge.inference.optimize import optimize_images, style_grams
 
@@ -140,12 +161,8 @@ def main() -> None:
           f"paintings, {len(test)} test photos at {args.size} px; {torch.get_num_threads()} threads", flush=True)
     outputs = {"identity": test, "colour transfer": color_transfer(test, *ycc_statistics(split["style_images"])),
                "colour map": colour_map(split)(test).clamp(-1, 1)}
-    stem = f"outputs-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(test)}"
-    for row in filter(None, args.reuse.split(",")):  # rows stylised by an earlier run of this split
-        outputs[row] = torch.load(workdir / f"{stem}-{row.replace(':', '_')}.pt", weights_only=True)
-    for spec in filter(None, args.models.split(",")):
-        name, _, path = spec.partition("=")
-        outputs[f"model {name}"] = stylise(Path(path) if path else bundled_styles()[name], test)
+    outputs.update(saved_outputs(workdir, args.painter, split, args.reuse))  # stylised by an earlier run of this split
+    outputs.update(model_outputs(args.models, test))
     seconds = {}
     for spec in filter(None, args.recipes.split(",")):
         run, seconds[spec] = train_recipe(spec, split, args.minutes, workdir, args.overrides)
@@ -156,7 +173,7 @@ def main() -> None:
         outputs["gatys"] = gatys(split, args.gatys, args.gatys_steps, args.gatys_content, args.gatys_bf16)
         seconds["gatys"] = time.perf_counter() - start
     for row, out in outputs.items():
-        torch.save(out, workdir / f"{stem}-{row.replace(':', '_')}.pt")
+        torch.save(out, outputs_path(workdir, args.painter, split, row))
     rows = {}
     cache = workdir / f"baselines-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(test)}.json"
     cached = json.loads(cache.read_text()) if cache.is_file() else {}

@@ -23,7 +23,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 import painterly as bench  # noqa: E402  (the same split)
 
-from styleforge.inference import bundled_styles  # noqa: E402
 from styleforge.losses.feature_style import FeatureStyleLoss, colour_view  # noqa: E402
 from styleforge.metrics.swd import laplacian_pyramid, swd  # noqa: E402
 
@@ -46,13 +45,8 @@ def main() -> None:
     args = p.parse_args()
     workdir = Path(args.workdir)
     split = bench.prepare(args.painter, args.paintings, 200, args.test_photos, args.size, workdir)
-    stem = f"outputs-{Path(args.painter).name}-{split['paintings']}-{args.size}-{len(split['test'])}"
-    rows = {"identity": split["test"], "paintings (floor)": split["floor"]}
-    for row in filter(None, args.rows.split(",")):
-        rows[row] = torch.load(workdir / f"{stem}-{row.replace(':', '_')}.pt", weights_only=True)
-    for spec in filter(None, args.models.split(",")):
-        name, _, path = spec.partition("=")
-        rows[f"model {name}"] = bench.stylise(Path(path) if path else bundled_styles()[name], split["test"])
+    rows = {"identity": split["test"], "paintings (floor)": split["floor"],
+            **bench.saved_outputs(workdir, args.painter, split, args.rows), **bench.model_outputs(args.models, split["test"])}
     reference = split["reference"]
     table = {name: (swd(x, reference), band_chroma(x)) for name, x in rows.items()}
     levels = [k for k in next(iter(table.values()))[0] if k != "swd"]
@@ -80,7 +74,9 @@ def print_feature_distances(rows: dict[str, torch.Tensor], paintings: torch.Tens
             feats = loss.backbone(images, loss.style_taps)
             cells += [loss.style_distance(feats[t], view + t, torch.Generator().manual_seed(1)).item()
                       for t in loss.style_taps]
-        print(f"{name:34}" + " ".join(f"{c:6.3f}" for c in cells[:3]) + "  | " + " ".join(f"{c:6.3f}" for c in cells[3:]))
+        taps = len(loss.style_taps)
+        print(f"{name:34}" + " ".join(f"{c:6.3f}" for c in cells[:taps]) + "  | "
+              + " ".join(f"{c:6.3f}" for c in cells[taps:]))
 
 
 if __name__ == "__main__":
