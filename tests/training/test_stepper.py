@@ -1,5 +1,5 @@
 """training.stepper.Stepper: gradients clipped to train.grad_clip before the optimiser steps; each update
-starts from fresh gradients; the inner fit touches only its own parameters."""
+starts from fresh gradients and frees them once spent; the inner fit touches only its own parameters."""
 import torch
 
 from styleforge.training.stepper import Stepper
@@ -29,6 +29,17 @@ def test_update_starts_from_fresh_gradients():
     net.weight.grad = torch.full_like(net.weight, 1000.0)
     step.update("net", net(torch.ones(1, 2)).sum())  # d/dw = (1, 1)
     assert torch.allclose(net.weight.detach(), before - 1.0)
+
+
+def test_update_frees_the_gradients_it_spent():
+    """After a step the optimiser's gradients are gone (they would sit in memory beside the next network's
+    pass); another optimiser's parameters keep theirs."""
+    net, other = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    step = Stepper.adam({"net": (list(net.parameters()), 1e-3), "other": (list(other.parameters()), 1e-3)})
+    other(torch.ones(1, 3)).sum().backward()
+    assert step.update("net", net(torch.ones(1, 3)).sum())
+    assert all(p.grad is None for p in net.parameters())
+    assert all(p.grad is not None for p in other.parameters())
 
 
 def test_fit_moves_only_its_parameters_and_leaves_no_gradient():
