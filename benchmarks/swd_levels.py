@@ -60,7 +60,7 @@ def main() -> None:
 
 @torch.no_grad()
 def print_feature_distances(rows: dict[str, torch.Tensor], paintings: torch.Tensor) -> None:
-    loss = FeatureStyleLoss(kind="swd", colour=True)
+    loss = FeatureStyleLoss(kind="swd", views=("colour",))
     g = torch.Generator().manual_seed(0)
     half = paintings.shape[-1] // 2
     for _ in range(3):  # 6 x 25 crops: the reservoir holds the newest 8192 vectors per tap

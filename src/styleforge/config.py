@@ -104,8 +104,14 @@ class PainterlyConfig:
     tv_weight: float = _opt(0.0, min=0.0, help="weight of the total-variation penalty on the output")
     palette_weight: float = _opt(0.0, min=0.0, help="weight of the palette loss: the sliced Wasserstein distance "
                                  "of the output's colours to the style set's (losses/palette.py)")
+    band_palette_weight: float = _opt(0.0, min=0.0, help="weight of the band palette loss: the sliced Wasserstein "
+                                      "distance of each Laplacian band's colours (the texture's colours, octave by "
+                                      "octave) to the style set's (losses/palette.py BandPaletteLoss; 0: off)")
     colour_weight: float = _opt(0.0, min=0.0, help="weight of the style loss on the images' colour texture (their "
                                 "chroma alone at half size, losses/feature_style.py colour_view; 0: off)")
+    coarse_weight: float = _opt(0.0, min=0.0, help="weight of the style loss on the images at half size (the same taps "
+                                "see strokes twice as large: the painting's middle scales; losses/feature_style.py "
+                                "coarse_view; 0: off)")
     style_loss: str = _opt("gram", choices=("gram", "mean_std", "swd"), help="style statistics matched")
     style_taps: str = _opt("relu1_2,relu2_2,relu3_3", help="VGG-16 taps of the style loss, comma-separated")
     content_tap: str = _opt("relu3_3", help="VGG-16 tap of the content loss")

@@ -67,3 +67,13 @@ def test_losses_run_in_float32_under_bf16_inputs():
     a = _feats(6).bfloat16()
     assert gram_matrix(a).dtype == torch.float32
     assert content_distance(a, a * 0).dtype == torch.float32
+
+
+def test_sorted_projections_stay_float32_under_bf16_autocast():
+    """Under the trainer's bf16 autocast a matmul would round every projection to 3 significant digits; the
+    sliced distances compare sorted projections of close distributions, so they are taken in float32."""
+    f, dirs = _feats(7, c=64, h=16, w=16), random_directions(64, 8, torch.Generator().manual_seed(2))
+    exact = sorted_projections(f, dirs)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        under = sorted_projections(f, dirs)
+    assert under.dtype == torch.float32 and torch.allclose(under, exact, atol=1e-5)

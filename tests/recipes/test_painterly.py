@@ -30,8 +30,9 @@ def _config(split, steps: int, overrides: list[str], size: int = 64, load_size: 
 def test_a_killed_painterly_run_resumes_to_the_same_weights(kill, photo_dir, quiet_overrides, tmp_path):
     split = prepare_split(photo_dir, "stippling", tmp_path / "data", size=48, train_images=24, test_images=2)
     overrides = quiet_overrides + ["painterly.gather_images=16", "train.checkpoint_every=2", "data.image_size=32",
-                                   "painterly.palette_weight=1", "painterly.colour_weight=1",  # the colour view's
-                                   # statistics too, and the generator's fitted colour map:
+                                   "painterly.palette_weight=1", "painterly.band_palette_weight=1",
+                                   "painterly.colour_weight=1", "painterly.coarse_weight=1",  # every gathered
+                                   # statistic (both palettes, both extra views), and G's fitted colour map:
                                    "model.generator_args={base_channels: 16, blocks: 2, noise_channels: 1, "
                                    "output: residual, palette: true}"]
     phases = []

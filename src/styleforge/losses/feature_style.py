@@ -13,13 +13,15 @@ reservoir of feature vectors. Then, for a generator's output and its input photo
     reservoir along `directions` random directions, fresh each call, divided by the reservoir's variance.
 The style statistics are of the whole style set, not of one batch: what a style looks like on average.
 
-With `colour` the same statistics are also kept of the images' colour texture (`colour_view`: the chroma
-alone, luminance set to mid-grey, at half size), and `forward` returns their style distance as a third
-term. VGG-16's features are dominated by light and shade: on 16 held-out photos the bundled Monet model's
-plain style distance at relu2_2/relu3_3 was 1.8x Monet's own paintings', its colour-view distance 2.6x and
-3.7x (docs/benchmarks.md, "Where the SWD gap is"; benchmarks/swd_levels.py --features): the painter's broken
-colour, strokes of different hue side by side, weighs little in the plain statistics. Measured at weight 5
-on Monet, 10 minutes: not better (same section).
+With `views` the same statistics are also kept of other views of the images (VIEWS), each matched on the
+same view of the output: "colour" (`colour_view`: the chroma alone, luminance set to mid-grey, at half size)
+and "coarse" (`coarse_view`: the image at half size, so that the same taps see strokes twice as large);
+`forward` returns their style distances by name. VGG-16's features are dominated by light and shade: on 16
+held-out photos the bundled Monet model's plain style distance at relu2_2/relu3_3 was 1.8x Monet's own
+paintings', its colour-view distance 2.6x and 3.7x (docs/benchmarks.md, "Where the SWD gap is";
+benchmarks/swd_levels.py --features): the painter's broken colour, strokes of different hue side by side,
+weighs little in the plain statistics. Measured at weight 5
+on Monet, 10 minutes, neither view made the recipe better (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -41,10 +43,19 @@ def colour_view(x: torch.Tensor) -> torch.Tensor:
     return ycc_to_rgb(torch.cat([torch.zeros_like(ycc[:, :1]), ycc[:, 1:]], 1))
 
 
+def coarse_view(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) -> (N, 3, H/2, W/2): the image at half size, its strokes at half their size in pixels, so
+    the same taps see the structure of the next octave (what a whole painting shows at its middle scales)."""
+    return F.avg_pool2d(x.float(), 2)
+
+
+VIEWS = {"colour": colour_view, "coarse": coarse_view}  # name -> (N, 3, H, W) -> (N, 3, H', W'): extra style views
+
+
 class FeatureStyleLoss(FrozenFeaturesRef):
     def __init__(self, style_taps=("relu1_2", "relu2_2", "relu3_3"), content_tap: str = "relu3_3",
                  kind: str = "gram", network: str = "vgg16", reservoir: int = 8192, directions: int = 64,
-                 colour: bool = False):
+                 views: tuple[str, ...] = ()):
         super().__init__(network)
         if kind not in STYLE_KINDS:
             raise ValueError(f"unknown style loss '{kind}'; valid: {', '.join(STYLE_KINDS)}")
@@ -52,7 +63,11 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         self.backbone.check_taps(self.style_taps + [content_tap])
         self.taps = sorted(set(self.style_taps) | {content_tap}, key=self.backbone.taps.index)
         self.reservoir_size, self.directions = reservoir, directions
-        self.views = ["", "colour_"] if colour else [""]  # buffer-name prefixes: the images, their colour view
+        unknown = sorted(set(views) - set(VIEWS))
+        if unknown:
+            raise ValueError(f"unknown style view(s) {', '.join(unknown)}; valid: {', '.join(VIEWS)}")
+        self.extra_views = [v for v in VIEWS if v in views]  # in VIEWS' order
+        self.views = [""] + [v + "_" for v in self.extra_views]  # buffer-name prefixes: the images, then each view
         with torch.no_grad():
             channels = {t: f.shape[1] for t, f in self.backbone(torch.zeros(1, 3, 32, 32), self.style_taps).items()}
         for view in self.views:
@@ -77,7 +92,7 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         k = min(vectors_per_image * len(style), self.reservoir_size)
         slots = (self.filled + torch.arange(k, device=self.filled.device)) % self.reservoir_size
         for view in self.views:
-            feats = self.backbone(colour_view(style) if view else style, self.style_taps)
+            feats = self.backbone(VIEWS[view[:-1]](style) if view else style, self.style_taps)
             for tap, f in feats.items():
                 f = f.float()
                 mu, sigma = mean_std(f)
@@ -91,7 +106,7 @@ class FeatureStyleLoss(FrozenFeaturesRef):
 
     def style_distance(self, f: torch.Tensor, tap: str, generator: torch.Generator | None = None) -> torch.Tensor:
         """One tap's scale-free style distance of features f (N, C, H, W) to the gathered statistics `tap`
-        (a tap's name, or 'colour_' + a tap's name for the colour view's)."""
+        (a tap's name, or a view's name + '_' + a tap's name for that view's, e.g. 'colour_relu2_2')."""
         f = f.float()
         if self.kind == "gram":
             target = self._stat("gram", tap)
@@ -107,9 +122,9 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         return (mine - target).pow(2).mean() / target.var(0).mean().clamp_min(1e-12)
 
     def forward(self, output: torch.Tensor, photo: torch.Tensor,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """output, photo (N, 3, H, W) in [-1, 1] -> (content loss, style loss summed over the style taps,
-        the colour view's style loss likewise; 0 without `colour`)."""
+        {view: that view's style loss likewise} for each of `views`)."""
         if not self.ready:
             raise RuntimeError("FeatureStyleLoss: gather() the style images first")
         with torch.no_grad():
@@ -117,8 +132,8 @@ class FeatureStyleLoss(FrozenFeaturesRef):
         feats = self.backbone(output, self.taps)
         content = (feats[self.content_tap].float() - target).pow(2).mean() / target.pow(2).mean().clamp_min(1e-12)
         style = sum(self.style_distance(feats[t], t, generator) for t in self.style_taps)
-        colour = torch.zeros((), device=output.device)
-        if len(self.views) > 1:
-            feats = self.backbone(colour_view(output), self.style_taps)
-            colour = sum(self.style_distance(feats[t], "colour_" + t, generator) for t in self.style_taps)
-        return content, style, colour
+        extra = {}
+        for view in self.extra_views:
+            feats = self.backbone(VIEWS[view](output), self.style_taps)
+            extra[view] = sum(self.style_distance(feats[t], f"{view}_{t}", generator) for t in self.style_taps)
+        return content, style, extra

@@ -70,12 +70,15 @@ def random_directions(channels: int, count: int, generator: torch.Generator | No
 
 def sorted_projections(f: torch.Tensor, directions: torch.Tensor, samples: int | None = None,
                        generator: torch.Generator | None = None) -> torch.Tensor:
-    """f (N, C, H, W) or (M, C) vectors, directions (C, D) -> (S, D): the projections of every vector
-    (or of `samples` of them, drawn with replacement) onto each direction, sorted along S."""
+    """f (N, C, H, W) or (M, C) vectors, directions (C, D) -> (S, D) float32: the projections of every vector
+    (or of `samples` of them, drawn with replacement) onto each direction, sorted along S. In float32 under
+    autocast too: a bf16 matmul rounds every projection to 3 significant digits, and the sliced distances
+    compare sorted projections of two close distributions (their differences drowned in that rounding)."""
     vectors = f.float().permute(0, 2, 3, 1).reshape(-1, f.shape[1]) if f.dim() == 4 else f.float()
     if samples is not None and samples != len(vectors):
         vectors = vectors[torch.randint(len(vectors), (samples,), generator=generator).to(vectors.device)]
-    return sort_values(vectors @ directions.float())
+    with torch.autocast(vectors.device.type, enabled=False):
+        return sort_values(vectors @ directions.float())
 
 
 def resample_sorted(values: torch.Tensor, count: int) -> torch.Tensor:

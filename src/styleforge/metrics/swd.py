@@ -10,27 +10,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..nn.filters import laplacian_pyramid
 from ..nn.sorting import sort_values
 from .registry import register_metric
-
-_BLUR = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
-
-
-def _blur(x: torch.Tensor) -> torch.Tensor:
-    k = (_BLUR[:, None] * _BLUR[None, :]).to(x)
-    c = x.shape[1]
-    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k.expand(c, 1, 5, 5), groups=c)
-
-
-def laplacian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
-    """x (N, C, H, W) -> [band-pass (N, C, H, W), (N, C, H/2, W/2), ..., low-pass residual]."""
-    out = []
-    for _ in range(levels - 1):
-        small = F.avg_pool2d(_blur(x), 2)
-        up = _blur(F.interpolate(small, scale_factor=2, mode="nearest"))
-        out.append(x - up[..., : x.shape[-2], : x.shape[-1]])
-        x = small
-    return out + [x]
 
 
 def _patches(x: torch.Tensor, count: int, size: int, generator: torch.Generator) -> torch.Tensor:

@@ -12,6 +12,28 @@ def box_blur(x: torch.Tensor, radius: int, padding: str = "replicate") -> torch.
     return F.avg_pool2d(F.pad(x, (radius,) * 4, mode=padding), k, stride=1)
 
 
+_BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+
+
+def binomial_blur(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> same shape: the separable 5-tap binomial blur (1 4 6 4 1)/16, reflect-padded."""
+    k = (_BINOMIAL[:, None] * _BINOMIAL[None, :]).to(x)
+    c = x.shape[1]
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k.expand(c, 1, 5, 5), groups=c)
+
+
+def laplacian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
+    """x (N, C, H, W) -> [band-pass (N, C, H, W), (N, C, H/2, W/2), ..., low-pass residual]: each band is
+    what the image holds at that octave and not at the next coarser one."""
+    out = []
+    for _ in range(levels - 1):
+        small = F.avg_pool2d(binomial_blur(x), 2)
+        up = binomial_blur(F.interpolate(small, scale_factor=2, mode="nearest"))
+        out.append(x - up[..., : x.shape[-2], : x.shape[-1]])
+        x = small
+    return out + [x]
+
+
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # Rec. 601
 
 
