@@ -30,6 +30,30 @@ def colours(images: torch.Tensor, pool: int) -> torch.Tensor:
     return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])
 
 
+def add_to_ring(reservoir: torch.Tensor, filled: torch.Tensor, found: torch.Tensor, count: int,
+                generator: torch.Generator | None = None) -> int:
+    """Write `count` random rows of found (M, C) into reservoir (S, C), a ring whose next slot is `filled`
+    (mod S): at most S rows, and no more than there are. Returns how many were written (add it to filled)."""
+    k = min(count, len(reservoir), len(found))
+    pick = torch.randint(len(found), (k,), generator=generator).to(found.device)
+    slots = (filled + torch.arange(k, device=filled.device)) % len(reservoir)
+    reservoir[slots] = found[pick].to(reservoir)
+    return k
+
+
+def scale_free_sliced_w2(mine: torch.Tensor, target: torch.Tensor, dirs: torch.Tensor) -> torch.Tensor:
+    """mine (M, C), target (S, C) vectors, directions (C, D) -> the mean squared difference of their sorted
+    projections (the target's read at M quantiles), divided by the target's variance along the directions."""
+    mine = sorted_projections(mine, dirs)  # float32 under autocast too
+    theirs = resample_sorted(sorted_projections(target, dirs), len(mine))
+    return (mine - theirs).pow(2).mean() / theirs.var(0).mean().clamp_min(1e-12)
+
+
+def axes_and_directions(channels: int, count: int, generator: torch.Generator | None, device) -> torch.Tensor:
+    """(channels, channels + count): the colour axes themselves, then `count` random unit directions."""
+    return torch.cat([torch.eye(channels), random_directions(channels, count, generator)], 1).to(device)
+
+
 class PaletteLoss(nn.Module):
     def __init__(self, channels: int = 3, reservoir: int = 16384, pool: int = 2, directions: int = 13):
         super().__init__()
@@ -40,24 +64,16 @@ class PaletteLoss(nn.Module):
     @torch.no_grad()
     def gather(self, style: torch.Tensor, per_image: int = 512, generator: torch.Generator | None = None) -> None:
         """Add `per_image` random colours of each style image (B, C, H, W) in [-1, 1] to the reservoir."""
-        found = colours(style, self.pool)
-        size = len(self.reservoir)
-        k = min(per_image * len(style), size, len(found))
-        pick = torch.randint(len(found), (k,), generator=generator).to(found.device)
-        slots = (self.filled + torch.arange(k, device=self.filled.device)) % size
-        self.reservoir[slots] = found[pick].to(self.reservoir)
-        self.filled += k
+        self.filled += add_to_ring(self.reservoir, self.filled, colours(style, self.pool), per_image * len(style),
+                                   generator)
 
     def forward(self, output: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """output (N, C, H, W) in [-1, 1] -> the scale-free sliced W2 of its colours to the reservoir."""
         if int(self.filled) == 0:
             raise RuntimeError("PaletteLoss: gather() the style images first")
         target = self.reservoir[: int(self.filled.clamp(max=len(self.reservoir)))]
-        c = target.shape[1]
-        dirs = torch.cat([torch.eye(c), random_directions(c, self.directions, generator)], 1).to(output.device)
-        mine = sorted_projections(colours(output, self.pool), dirs)  # float32 under autocast too
-        theirs = resample_sorted(sorted_projections(target, dirs), len(mine))
-        return (mine - theirs).pow(2).mean() / theirs.var(0).mean().clamp_min(1e-12)
+        dirs = axes_and_directions(target.shape[1], self.directions, generator, output.device)
+        return scale_free_sliced_w2(colours(output, self.pool), target, dirs)
 
 
 def whitening(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
@@ -92,31 +108,19 @@ class BandPaletteLoss(nn.Module):
         """Add `per_image` random band colours of each style image (B, C, H, W) in [-1, 1] to each band's
         reservoir (a ring: the newest replace the oldest once full)."""
         for k, found in enumerate(self._bands(style)):
-            reservoir = getattr(self, f"reservoir_band{k}")
-            n = min(per_image * len(style), len(reservoir), len(found))
-            pick = torch.randint(len(found), (n,), generator=generator).to(found.device)
-            slots = (self.filled[k] + torch.arange(n, device=self.filled.device)) % len(reservoir)
-            reservoir[slots] = found[pick].to(reservoir)
-            self.filled[k] += n
+            self.filled[k] += add_to_ring(getattr(self, f"reservoir_band{k}"), self.filled[k], found,
+                                          per_image * len(style), generator)
 
     def forward(self, output: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """output (N, C, H, W) in [-1, 1] -> the sum over bands of the scale-free sliced W2 of its band
         colours to that band's reservoir."""
         if int(self.filled.min()) == 0:
             raise RuntimeError("BandPaletteLoss: gather() the style images first")
-        c = output.shape[1]
-        dirs = torch.cat([torch.eye(c), random_directions(c, self.directions, generator)], 1).to(output.device)
+        dirs = axes_and_directions(output.shape[1], self.directions, generator, output.device)
         total = output.new_zeros((), dtype=torch.float32)
         for k, mine in enumerate(self._bands(output)):
-            total = total + self._band_distance(k, mine, dirs)
+            reservoir = getattr(self, f"reservoir_band{k}")
+            target = reservoir[: int(self.filled[k].clamp(max=len(reservoir)))]
+            # whitened, each principal colour axis of the style's band counts alike (chroma not drowned by luma)
+            total = total + scale_free_sliced_w2(mine, target, whitening(target) @ dirs if self.whiten else dirs)
         return total
-
-    def _band_distance(self, k: int, mine: torch.Tensor, dirs: torch.Tensor) -> torch.Tensor:
-        """Band k's colours (M, C), directions (C, D) -> the scale-free sliced W2 to band k's reservoir."""
-        reservoir = getattr(self, f"reservoir_band{k}")
-        target = reservoir[: int(self.filled[k].clamp(max=len(reservoir)))]
-        if self.whiten:  # each principal colour axis of the style's band counts alike (chroma is not drowned by luma)
-            dirs = whitening(target) @ dirs
-        mine = sorted_projections(mine, dirs)
-        theirs = resample_sorted(sorted_projections(target, dirs), len(mine))
-        return (mine - theirs).pow(2).mean() / theirs.var(0).mean().clamp_min(1e-12)
